@@ -1,0 +1,41 @@
+/* The one list of kernel pairs (the XNNPACK habit): dispatch, agreement tests and benchmarks all
+ * expand LR_KERNEL_LIST, so a new kernel is one line here plus its two functions. */
+#ifndef LRLAB_KERNELS_H
+#define LRLAB_KERNELS_H
+
+#include "lrlab/optim.h"
+
+/* X(name, function-pointer type, reference function, AVX2 function, concept IDs) */
+#define LR_KERNEL_LIST(X)                                                                  \
+    X(sgd, lr_sgd_step_fn, lr_sgd_step_ref, lr_sgd_step_avx2, "C01 C02")                   \
+    X(adagrad, lr_adagrad_step_fn, lr_adagrad_step_ref, lr_adagrad_step_avx2, "C03")       \
+    X(rmsprop, lr_rmsprop_step_fn, lr_rmsprop_step_ref, lr_rmsprop_step_avx2, "C04")       \
+    X(adam, lr_adam_step_fn, lr_adam_step_ref, lr_adam_step_avx2, "C05 C06")
+
+/* A table of kernels of one implementation. Procedures (the optimizer, training, range test)
+ * call kernels only through a table they are handed. */
+typedef struct lr_kernels {
+    const char *impl; /* "reference" or "avx2" */
+#define LR_KERNEL_FIELD(name, type, ref, avx2, ids) type name;
+    LR_KERNEL_LIST(LR_KERNEL_FIELD)
+#undef LR_KERNEL_FIELD
+} lr_kernels;
+
+typedef enum lr_impl { LR_IMPL_AUTO, LR_IMPL_REFERENCE, LR_IMPL_AVX2 } lr_impl;
+
+/* The two tables: reference/kernels.c and optimized/kernels.c. These and nothing else are global. */
+extern const lr_kernels lr_kernels_reference;
+extern const lr_kernels lr_kernels_avx2;
+
+/* Parses "auto", "reference" or "avx2"; -1 for anything else. */
+int lr_impl_parse(const char *name, lr_impl *impl);
+
+/* True when this CPU (and its OS) supports AVX2 and FMA. */
+int lr_cpu_has_avx2_fma(void);
+
+/* The dispatch point. AUTO honours LRLAB_IMPL=reference|avx2 and otherwise picks AVX2 when the CPU
+ * has it. Asking for AVX2 (by argument or environment) on a CPU without it, or an unknown LRLAB_IMPL,
+ * returns NULL with *err set to a sentence; there is no silent fallback. */
+const lr_kernels *lr_kernels_select(lr_impl want, const char **err);
+
+#endif

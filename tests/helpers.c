@@ -1,0 +1,175 @@
+/* Test helpers: seeded random values, special floats, offset buffers, and a subprocess runner. */
+#include "helpers.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+uint64_t rng_next(lr_test_rng *r)
+{
+    uint64_t z = (r->state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+double rng_uniform(lr_test_rng *r)
+{
+    return (double)(rng_next(r) >> 11) * 0x1.0p-53;
+}
+
+double rng_range(lr_test_rng *r, double lo, double hi)
+{
+    return lo + (hi - lo) * rng_uniform(r);
+}
+
+size_t rng_below(lr_test_rng *r, size_t n)
+{
+    return n ? (size_t)(rng_next(r) % n) : 0;
+}
+
+double rng_log_uniform(lr_test_rng *r, double lo, double hi)
+{
+    return exp(rng_range(r, log(lo), log(hi)));
+}
+
+float rng_float(lr_test_rng *r, float scale, double p_special)
+{
+    if (rng_uniform(r) < p_special) {
+        static const float specials[] = {0.0f, -0.0f, 1e-40f, -1e-40f, FLT_MIN, -FLT_MIN,
+                                         FLT_MAX, -FLT_MAX, INFINITY, -INFINITY, NAN, 1e30f};
+        return specials[rng_below(r, sizeof specials / sizeof specials[0])];
+    }
+    double mag = scale * pow(10.0, rng_range(r, -4.0, 2.0));
+    return (float)(rng_uniform(r) < 0.5 ? -mag : mag);
+}
+
+lr_test_buf buf_alloc(size_t n, size_t offset)
+{
+    lr_test_buf b;
+    size_t bytes = ((n + offset) * sizeof(float) + 63) & ~(size_t)63;
+    b.base = aligned_alloc(32, bytes ? bytes : 64);
+    if (!b.base)
+        abort();
+    b.data = (float *)b.base + offset;
+    return b;
+}
+
+void buf_free(lr_test_buf *b)
+{
+    free(b->base);
+    b->base = NULL;
+    b->data = NULL;
+}
+
+static char *read_all(int fd)
+{
+    size_t cap = 4096, len = 0;
+    char *s = malloc(cap);
+    if (!s)
+        abort();
+    for (;;) {
+        if (len + 1 >= cap) {
+            cap *= 2;
+            s = realloc(s, cap);
+            if (!s)
+                abort();
+        }
+        ssize_t got = read(fd, s + len, cap - len - 1);
+        if (got <= 0)
+            break;
+        len += (size_t)got;
+    }
+    s[len] = '\0';
+    return s;
+}
+
+lr_cmd_result run_lrlab(const char *const *argv, const char *input)
+{
+    lr_cmd_result res = {.status = -1};
+    char in_path[] = "/tmp/lrlab-test-in-XXXXXX", out_path[] = "/tmp/lrlab-test-out-XXXXXX",
+         err_path[] = "/tmp/lrlab-test-err-XXXXXX";
+    int in_fd = mkstemp(in_path), out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
+    if (in_fd < 0 || out_fd < 0 || err_fd < 0)
+        abort();
+    if (input && write(in_fd, input, strlen(input)) != (ssize_t)strlen(input))
+        abort();
+    lseek(in_fd, 0, SEEK_SET);
+    size_t argc = 0;
+    while (argv[argc])
+        argc++;
+    char **args = calloc(argc + 2, sizeof *args);
+    args[0] = (char *)LRLAB_BIN;
+    for (size_t i = 0; i < argc; i++)
+        args[i + 1] = (char *)argv[i];
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in_fd, 0);
+        dup2(out_fd, 1);
+        dup2(err_fd, 2);
+        execv(LRLAB_BIN, args);
+        _exit(127);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    res.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    lseek(out_fd, 0, SEEK_SET);
+    lseek(err_fd, 0, SEEK_SET);
+    res.out = read_all(out_fd);
+    res.err = read_all(err_fd);
+    close(in_fd);
+    close(out_fd);
+    close(err_fd);
+    unlink(in_path);
+    unlink(out_path);
+    unlink(err_path);
+    free(args);
+    return res;
+}
+
+void cmd_result_free(lr_cmd_result *r)
+{
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}
+
+char *make_temp_dir(void)
+{
+    char tmpl[] = "/tmp/lrlab-test-XXXXXX";
+    if (!mkdtemp(tmpl))
+        abort();
+    return strdup(tmpl);
+}
+
+char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, len = 0;
+    char *s = malloc(cap);
+    size_t got;
+    while (s && (got = fread(s + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (len + 1 >= cap)
+            s = realloc(s, cap *= 2);
+    }
+    fclose(f);
+    if (s)
+        s[len] = '\0';
+    return s;
+}
+
+int write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    int ok = fputs(text, f) >= 0;
+    return (fclose(f) == 0 && ok) ? 0 : -1;
+}
