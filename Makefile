@@ -38,7 +38,7 @@ LIB   := $(BUILD)/liblrlab.a
 BIN   := $(BUILD)/lrlab
 TESTS := $(BUILD)/lrlab-tests
 
-.PHONY: all test check deps clean install
+.PHONY: all test check deps clean install sanitize
 all: $(LIB) $(BIN)
 
 $(BUILD)/obj/optimized/%.o: optimized/%.c
@@ -74,6 +74,10 @@ check: $(BIN) $(TESTS)
 
 test: deps
 	$(MAKE) check
+
+# The whole suite built with AddressSanitizer + UndefinedBehaviorSanitizer; any report fails it.
+sanitize: deps
+	$(MAKE) SAN=1 BUILD=$(BUILD)/san check
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/lrlab
