@@ -1,4 +1,5 @@
 # lrlab: build, test and install. `make test` and `make report` install missing Debian packages
+SHELL := /bin/bash
 # first (scripts/install-deps.sh). Objects live under $(BUILD); `make CC=clang BUILD=build/clang`
 # builds a second tree beside the first.
 
@@ -18,6 +19,10 @@ CFLAGS   += -std=c11 $(WARN) -ffp-contract=off -MMD -MP
 AVX2     := -mavx2 -mfma
 LDLIBS   := -lz -lm
 SAN      ?=
+FUZZ     ?=
+ifeq ($(FUZZ),1)
+CFLAGS   += -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+endif
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS  += -fsanitize=address,undefined
@@ -38,7 +43,7 @@ LIB   := $(BUILD)/liblrlab.a
 BIN   := $(BUILD)/lrlab
 TESTS := $(BUILD)/lrlab-tests
 
-.PHONY: all test check deps clean install sanitize
+.PHONY: all test check deps clean install sanitize fuzz fuzz-build
 all: $(LIB) $(BIN)
 
 $(BUILD)/obj/optimized/%.o: optimized/%.c
@@ -78,6 +83,29 @@ test: deps
 # The whole suite built with AddressSanitizer + UndefinedBehaviorSanitizer; any report fails it.
 sanitize: deps
 	$(MAKE) SAN=1 BUILD=$(BUILD)/san check
+
+# libFuzzer targets (clang): each runs for FUZZ_SECONDS on its corpus under tests/fuzz/corpus/NAME;
+# new inputs go to build/fuzz/corpus/NAME, crashes to build/fuzz/crash-NAME-*.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := replay
+FUZZ_BUILD   := build/fuzz
+FUZZ_CLI_OBJ  = $(filter-out %/cli/main.o,$(CLI_OBJ))
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_cli.c $(FUZZ_CLI_OBJ) $(LIB)
+	$(CC) $(CPPFLAGS) -Icli $(CFLAGS) -fsanitize=fuzzer -DFUZZ_CMD=lr_cmd_$* $^ $(LDLIBS) -o $@
+
+fuzz-build:
+	$(MAKE) CC=clang FUZZ=1 BUILD=$(FUZZ_BUILD) $(addprefix $(FUZZ_BUILD)/fuzz_,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+	    echo "fuzz $$t for $(FUZZ_SECONDS)s"; \
+	    $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -close_fd_mask=2 \
+	        -artifact_prefix=$(FUZZ_BUILD)/crash-$$t- -print_final_stats=1 \
+	        $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' ; \
+	    test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/lrlab

@@ -3,7 +3,7 @@
 # Idempotent and silent when everything is present. Usage: scripts/install-deps.sh [extra packages]
 set -eu
 
-PACKAGES="build-essential clang pkg-config libcriterion-dev libbenchmark-dev zlib1g-dev \
+PACKAGES="build-essential clang libclang-rt-14-dev pkg-config libcriterion-dev libbenchmark-dev zlib1g-dev \
 gnuplot-nox pandoc parallel dataset-fashion-mnist"
 PACKAGES="$PACKAGES ${*:-}"
 
