@@ -69,6 +69,17 @@ void lr_output_abort(lr_output *out);
 /* Opens an input file ("-" or NULL: stdin). Returns NULL after printing why (exit 2). */
 FILE *lr_input_open(const char *cmd, const char *path);
 
+/* A progress bar on stderr, drawn only when stderr is a terminal (lr_progress_update has the
+ * signature of lr_progress_fn in lrlab/train.h). */
+typedef struct lr_progress {
+    const char *label;
+    bool enabled;
+    int last_permille;
+} lr_progress;
+void lr_progress_init(lr_progress *p, const char *label);
+void lr_progress_update(void *ctx, long done, long total);
+void lr_progress_done(lr_progress *p);
+
 /* The subcommands. */
 int lr_cmd_replay(int argc, char **argv);
 
