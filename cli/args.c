@@ -142,11 +142,11 @@ int lr_args_parse(const char *cmd, const char *usage, lr_arg *args, size_t nargs
     return LR_PARSE_OK;
 }
 
-int lr_args_check_group(const char *cmd, const lr_arg *args, size_t nargs, unsigned group,
-                        const char *what)
+int lr_args_check_group(const char *cmd, const lr_arg *args, size_t nargs, unsigned family,
+                        unsigned group, const char *what)
 {
     for (size_t i = 0; i < nargs; i++) {
-        if (args[i].seen && args[i].groups != 0 && !(args[i].groups & group)) {
+        if (args[i].seen && (args[i].groups & family) && !(args[i].groups & group)) {
             lr_errorf(cmd, "%s does not apply to %s", args[i].name, what);
             return LR_EXIT_USAGE;
         }

@@ -39,10 +39,12 @@ enum { LR_PARSE_OK = 0, LR_PARSE_HELP = 1, LR_PARSE_ERROR = 2 };
 int lr_args_parse(const char *cmd, const char *usage, lr_arg *args, size_t nargs, int argc,
                   char **argv);
 
-/* After parsing: every flag seen must belong to `group` (a bit of lr_arg.groups). `what` says
- * which choice set the group, e.g. "--optimizer adam". Returns 0 or prints an error and returns 2. */
-int lr_args_check_group(const char *cmd, const lr_arg *args, size_t nargs, unsigned group,
-                        const char *what);
+/* After parsing: every flag seen whose groups lie in `family` (a set of bits, e.g. all optimizers)
+ * must have the bit `group` (the one chosen). `what` says which choice set the group, e.g.
+ * "--optimizer adam". Flags of other families are not looked at. Returns 0 or prints an error and
+ * returns 2. Families: bits 0-7 optimizers, 8-15 problems, 16-31 schedules. */
+int lr_args_check_group(const char *cmd, const lr_arg *args, size_t nargs, unsigned family,
+                        unsigned group, const char *what);
 
 /* The flag named `name`, or NULL. */
 lr_arg *lr_args_find(lr_arg *args, size_t nargs, const char *name);

@@ -68,7 +68,7 @@ int lr_optim_flags_finish(const char *cmd, const lr_arg *flags, const lr_optim_c
 {
     char what[64];
     snprintf(what, sizeof what, "--optimizer %s", lr_optim_name(kind));
-    if (lr_args_check_group(cmd, flags, LR_OPTIM_NFLAGS, G(kind), what) != 0)
+    if (lr_args_check_group(cmd, flags, LR_OPTIM_NFLAGS, ALL_OPTS, G(kind), what) != 0)
         return LR_EXIT_USAGE;
     *cfg = lr_optim_defaults(kind);
     for (size_t i = 0; i < LR_OPTIM_NFLAGS; i++) {
