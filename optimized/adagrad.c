@@ -11,8 +11,7 @@ LR_INLINE void adagrad8(const lr_adagrad_scalars *s, size_t i, float *param, con
     __m256 d = lr_negate_if(lr_load(grad + i, mask, tail), s->maximize);
     if (wd)
         d = _mm256_fmadd_ps(_mm256_set1_ps(s->weight_decay), p, d);
-    /* sum + d*d with two roundings, as the reference: no FMA here */
-    __m256 sum = _mm256_add_ps(lr_load(state_sum + i, mask, tail), _mm256_mul_ps(d, d));
+    __m256 sum = _mm256_fmadd_ps(d, d, lr_load(state_sum + i, mask, tail)); /* fmaf(d, d, sum) */
     __m256 std = _mm256_add_ps(_mm256_sqrt_ps(sum), _mm256_set1_ps(s->eps));
     lr_store(state_sum + i, lr_canon8(sum), mask, tail);
     __m256 step = _mm256_div_ps(_mm256_mul_ps(_mm256_set1_ps(s->neg_clr), d), std);

@@ -24,9 +24,9 @@ LR_INLINE void adam8(const lr_adam_scalars *s, size_t i, float *param, const flo
         d = _mm256_fmadd_ps(_mm256_set1_ps(s->weight_decay), p, d);
     __m256 m = _mm256_fmadd_ps(_mm256_set1_ps(s->one_minus_beta1), d,
                                _mm256_mul_ps(_mm256_set1_ps(s->beta1), lr_load(exp_avg + i, mask, tail)));
-    __m256 v = _mm256_add_ps(
-        _mm256_mul_ps(_mm256_set1_ps(s->beta2), lr_load(exp_avg_sq + i, mask, tail)),
-        _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(s->one_minus_beta2), d), d));
+    __m256 v = _mm256_fmadd_ps(
+        _mm256_mul_ps(_mm256_set1_ps(s->one_minus_beta2), d), d,
+        _mm256_mul_ps(_mm256_set1_ps(s->beta2), lr_load(exp_avg_sq + i, mask, tail)));
     lr_store(exp_avg + i, lr_canon8(m), mask, tail);
     lr_store(exp_avg_sq + i, lr_canon8(v), mask, tail);
     if (amsgrad) {

@@ -13,14 +13,14 @@ LR_INLINE void rmsprop8(const lr_rmsprop_scalars *s, size_t i, float *param, con
     __m256 d = lr_negate_if(lr_load(grad + i, mask, tail), s->maximize);
     if (wd)
         d = _mm256_fmadd_ps(_mm256_set1_ps(s->weight_decay), p, d);
-    __m256 v = _mm256_add_ps(_mm256_mul_ps(alpha, lr_load(square_avg + i, mask, tail)),
-                             _mm256_mul_ps(_mm256_mul_ps(oma, d), d));
+    __m256 v = _mm256_fmadd_ps(_mm256_mul_ps(oma, d), d,
+                               _mm256_mul_ps(alpha, lr_load(square_avg + i, mask, tail)));
     lr_store(square_avg + i, lr_canon8(v), mask, tail);
     __m256 avg;
     if (centered) {
         __m256 ga = _mm256_fmadd_ps(oma, d, _mm256_mul_ps(alpha, lr_load(grad_avg + i, mask, tail)));
         lr_store(grad_avg + i, lr_canon8(ga), mask, tail);
-        avg = _mm256_sqrt_ps(_mm256_sub_ps(v, _mm256_mul_ps(ga, ga)));
+        avg = _mm256_sqrt_ps(_mm256_fnmadd_ps(ga, ga, v)); /* fmaf(-ga, ga, v) */
     } else {
         avg = _mm256_sqrt_ps(v);
     }

@@ -27,7 +27,9 @@ void lr_adagrad_step_ref(const lr_adagrad_scalars *s, size_t n, float *param, co
         float d = s->maximize ? -grad[i] : grad[i];
         if (s->use_weight_decay)
             d = fmaf(s->weight_decay, p, d);
-        float sum = state_sum[i] + d * d;               /* state_sum.addcmul_(d, d, value=1) */
+        /* state_sum.addcmul_(d, d, value=1): PyTorch's CPU kernels on AVX2 machines fuse
+         * self + (value*t1)*t2 into one FMA, so the sum is rounded once, here too. */
+        float sum = fmaf(d, d, state_sum[i]);
         float std = sqrtf(sum) + s->eps;                /* state_sum.sqrt().add_(eps) */
         state_sum[i] = lr_canon(sum);
         param[i] = lr_canon(p + (s->neg_clr * d) / std); /* p.addcdiv_(d, std, value=-clr) */

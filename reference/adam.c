@@ -49,8 +49,8 @@ void lr_adam_step_ref(const lr_adam_scalars *s, size_t n, float *param, const fl
             d = fmaf(s->weight_decay, p, d);            /* Adam: L2 into the gradient */
         /* exp_avg.mul_(beta1).add_(d, alpha=1-beta1) */
         float m = fmaf(s->one_minus_beta1, d, s->beta1 * exp_avg[i]);
-        /* exp_avg_sq.mul_(beta2).addcmul_(d, d, value=1-beta2) */
-        float v = s->beta2 * exp_avg_sq[i] + (s->one_minus_beta2 * d) * d;
+        /* exp_avg_sq.mul_(beta2).addcmul_(d, d, value=1-beta2), addcmul fused as PyTorch does */
+        float v = fmaf(s->one_minus_beta2 * d, d, s->beta2 * exp_avg_sq[i]);
         exp_avg[i] = lr_canon(m);
         exp_avg_sq[i] = lr_canon(v);
         if (s->amsgrad) {

@@ -32,15 +32,17 @@ void lr_rmsprop_step_ref(const lr_rmsprop_scalars *s, size_t n, float *param, co
         float d = s->maximize ? -grad[i] : grad[i];
         if (s->use_weight_decay)
             d = fmaf(s->weight_decay, p, d);
-        /* square_avg.mul_(alpha).addcmul_(d, d, value=1-alpha) */
-        float v = s->alpha * square_avg[i] + (s->one_minus_alpha * d) * d;
+        /* square_avg.mul_(alpha).addcmul_(d, d, value=1-alpha), addcmul fused as PyTorch does */
+        float v = fmaf(s->one_minus_alpha * d, d, s->alpha * square_avg[i]);
         square_avg[i] = lr_canon(v);
         float avg;
         if (s->centered) {
-            /* grad_avg.mul_(alpha).add_(d, alpha=1-alpha); avg = sqrt(v - grad_avg^2) */
+            /* grad_avg.mul_(alpha).add_(d, alpha=1-alpha);
+             * avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt(): one rounding of
+             * v - ga^2, which matters because the difference can cancel almost entirely. */
             float ga = fmaf(s->one_minus_alpha, d, s->alpha * grad_avg[i]);
             grad_avg[i] = lr_canon(ga);
-            avg = sqrtf(v - ga * ga);
+            avg = sqrtf(fmaf(-ga, ga, v));
         } else {
             avg = sqrtf(v);
         }
