@@ -55,7 +55,9 @@ int lr_optim_validate(const lr_optim_config *cfg, lr_config_error *err);
  * Every kernel updates param[0..n) in place from grad[0..n) and its state arrays. Pointers need
  * no alignment; param, grad and the state arrays must not overlap each other. Unused state
  * pointers (per the scalars' flags) may be NULL. Every stored value passes through lr_canon().
- * The AVX2 twin of each kernel (suffix _avx2) is bitwise identical to the reference (_ref). */
+ * The AVX2 twin of each kernel (suffix _avx2) is bitwise identical to the reference (_ref).
+ * Operation order follows PyTorch 1.13 on an AVX2 CPU: add(alpha=) and addcmul are one fused
+ * multiply-add (fmaf in the reference), addcdiv and divisions are not fused. */
 
 /* C01/C02 SGD: d = (maximize ? -g : g) + wd*p; b = first ? d : momentum*b + (1-dampening)*d;
  * d = nesterov ? d + momentum*b : b; p -= lr*d. */
