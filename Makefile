@@ -74,7 +74,7 @@ deps:
 	@scripts/install-deps.sh
 
 # The Criterion suite (agreement, invariants, PyTorch conformance, CLI) in one binary.
-check: $(BIN) $(TESTS)
+check: docs-check $(BIN) $(TESTS)
 	$(TESTS) --jobs=2
 
 test: deps
@@ -106,6 +106,18 @@ fuzz: fuzz-build
 	        $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' ; \
 	    test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
+
+# Literate docs: weave docs/src/*.md into the committed pages docs/*.md and the HTML site (pandoc).
+# docs-check re-weaves in memory (Markdown only, no pandoc) and fails on a stale page, a missing or
+# never-included region, a broken marker or a dead link; then the weaver's own tests run.
+PYTHON ?= python3
+.PHONY: docs docs-check
+docs:
+	$(PYTHON) scripts/weave.py --html $(BUILD)/docs
+
+docs-check:
+	$(PYTHON) scripts/weave.py --check
+	$(PYTHON) scripts/test_weave.py
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/lrlab

@@ -3,6 +3,7 @@
 #include "avx2.h"
 #include "lrlab/optim.h"
 
+/* doc:adam-max-nan-avx2 */
 /* torch.maximum on 8 lanes, matching the reference's `a < b ? b : a` with NaN propagated:
  * MAXPS(x, y) returns x > y ? x : y, so the operands go in as (b, a). */
 LR_INLINE __m256 max_propagating_nan8(__m256 a, __m256 b)
@@ -10,6 +11,7 @@ LR_INLINE __m256 max_propagating_nan8(__m256 a, __m256 b)
     __m256 nan = _mm256_castsi256_ps(_mm256_set1_epi32((int)LR_CANONICAL_NAN_BITS));
     return _mm256_blendv_ps(_mm256_max_ps(b, a), nan, _mm256_cmp_ps(a, b, _CMP_UNORD_Q));
 }
+/* end */
 
 /* doc:adam-avx2 */
 LR_INLINE void adam8(const lr_adam_scalars *s, size_t i, float *param, const float *grad,
@@ -41,6 +43,7 @@ LR_INLINE void adam8(const lr_adam_scalars *s, size_t i, float *param, const flo
 }
 /* end */
 
+/* doc:adam-avx2-loop */
 LR_INLINE void adam_loop(const lr_adam_scalars *s, size_t n, float *param, const float *grad,
                          float *exp_avg, float *exp_avg_sq, float *max_exp_avg_sq, bool wd,
                          bool decoupled, bool amsgrad)
@@ -70,3 +73,4 @@ void lr_adam_step_avx2(const lr_adam_scalars *s, size_t n, float *param, const f
         adam_loop(s, n, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, wd, false, false);
     }
 }
+/* end */

@@ -11,6 +11,7 @@
 
 #define LR_INLINE static inline __attribute__((always_inline))
 
+/* doc:avx2-helpers */
 /* Lanes 0..k-1 on (all bits set), the rest off: the mask for a tail of k < 8 elements. */
 LR_INLINE __m256i lr_tail_mask(size_t k)
 {
@@ -45,5 +46,6 @@ LR_INLINE __m256 lr_negate_if(__m256 x, bool negate)
 {
     return negate ? _mm256_xor_ps(x, _mm256_set1_ps(-0.0f)) : x;
 }
+/* end */
 
 #endif

@@ -5,6 +5,7 @@
 #include "lrlab/numerics.h"
 #include "lrlab/optim.h"
 
+/* doc:adagrad-prepare */
 lr_adagrad_scalars lr_adagrad_prepare(const lr_optim_config *cfg, double lr, long step)
 {
     double clr = lr / (1.0 + (double)(step - 1) * cfg->lr_decay);
@@ -17,6 +18,7 @@ lr_adagrad_scalars lr_adagrad_prepare(const lr_optim_config *cfg, double lr, lon
     };
     return s;
 }
+/* end */
 
 /* doc:adagrad-step */
 void lr_adagrad_step_ref(const lr_adagrad_scalars *s, size_t n, float *param, const float *grad,

@@ -5,6 +5,7 @@
 #include "lrlab/numerics.h"
 #include "lrlab/optim.h"
 
+/* doc:adam-prepare */
 lr_adam_scalars lr_adam_prepare(const lr_optim_config *cfg, double lr, long step)
 {
     double bias_correction1 = 1.0 - pow(cfg->beta1, (double)step);
@@ -27,7 +28,9 @@ lr_adam_scalars lr_adam_prepare(const lr_optim_config *cfg, double lr, long step
     };
     return s;
 }
+/* end */
 
+/* doc:adam-max-nan */
 /* torch.maximum: NaN if either is NaN, else the larger. */
 static float max_propagating_nan(float a, float b)
 {
@@ -35,6 +38,7 @@ static float max_propagating_nan(float a, float b)
         return lr_canonical_nan();
     return a < b ? b : a;
 }
+/* end */
 
 /* doc:adam-step */
 void lr_adam_step_ref(const lr_adam_scalars *s, size_t n, float *param, const float *grad,

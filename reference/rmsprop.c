@@ -5,6 +5,7 @@
 #include "lrlab/numerics.h"
 #include "lrlab/optim.h"
 
+/* doc:rmsprop-prepare */
 lr_rmsprop_scalars lr_rmsprop_prepare(const lr_optim_config *cfg, double lr, long step)
 {
     (void)step; /* RMSprop has no bias correction: the step number does not enter */
@@ -22,6 +23,7 @@ lr_rmsprop_scalars lr_rmsprop_prepare(const lr_optim_config *cfg, double lr, lon
     };
     return s;
 }
+/* end */
 
 /* doc:rmsprop-step */
 void lr_rmsprop_step_ref(const lr_rmsprop_scalars *s, size_t n, float *param, const float *grad,

@@ -5,6 +5,7 @@
 #include "lrlab/numerics.h"
 #include "lrlab/optim.h"
 
+/* doc:sgd-prepare */
 lr_sgd_scalars lr_sgd_prepare(const lr_optim_config *cfg, double lr, long step)
 {
     lr_sgd_scalars s = {
@@ -22,6 +23,7 @@ lr_sgd_scalars lr_sgd_prepare(const lr_optim_config *cfg, double lr, long step)
     };
     return s;
 }
+/* end */
 
 /* doc:sgd-step */
 void lr_sgd_step_ref(const lr_sgd_scalars *s, size_t n, float *param, const float *grad,

@@ -10,6 +10,7 @@
  * compilers may swap the operands of commutative operations. To keep the reference and its AVX2
  * twin bitwise equal, every value a kernel stores passes through lr_canon(): any NaN becomes this
  * one positive quiet NaN. NaN-ness propagates exactly as in PyTorch; only the payload is fixed. */
+/* doc:canonical-nan */
 #define LR_CANONICAL_NAN_BITS 0x7fc00000u
 
 static inline float lr_canonical_nan(void)
@@ -24,6 +25,7 @@ static inline float lr_canon(float x)
 {
     return x != x ? lr_canonical_nan() : x;
 }
+/* end */
 
 /* Per-step scalars are computed in double and rounded once to float, identically for both twins. */
 static inline float lr_round(double x)
