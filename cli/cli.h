@@ -53,11 +53,14 @@ lr_arg *lr_args_find(lr_arg *args, size_t nargs, const char *name);
 void lr_flag_from_keyword(const char *keyword, char *out, size_t outlen);
 
 /* Output written to a temporary file in the target's directory and renamed on commit; stdout when
- * path is NULL or "-". */
+ * path is NULL or "-". A path that exists and is not a plain file (a device such as /dev/null, a
+ * FIFO, a symbolic link such as /dev/stdout) is written in place: renaming over it would replace
+ * the node or the link itself. A directory is an error. */
 typedef struct lr_output {
     FILE *f;
-    char *tmp_path; /* NULL for stdout */
+    char *tmp_path; /* NULL for stdout and for in-place output */
     const char *path;
+    bool in_place;  /* f is path itself, opened directly; it must be closed */
 } lr_output;
 
 /* Returns 0, or prints why the file cannot be created and returns 2. */

@@ -25,6 +25,22 @@ int lr_output_open(lr_output *out, const char *cmd, const char *path)
         out->f = stdout;
         return LR_EXIT_OK;
     }
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            lr_errorf(cmd, "cannot write '%s': it is a directory", path);
+            return LR_EXIT_USAGE;
+        }
+        /* Not a plain file: as root, renaming a temporary file over /dev/null would replace the
+         * device with a regular file, and over /dev/stdout would replace the link. Write through. */
+        out->f = fopen(path, "w");
+        if (!out->f) {
+            lr_errorf(cmd, "cannot write '%s': %s", path, strerror(errno));
+            return LR_EXIT_USAGE;
+        }
+        out->in_place = true;
+        return LR_EXIT_OK;
+    }
     size_t len = strlen(path);
     out->tmp_path = malloc(len + sizeof ".tmp.XXXXXX");
     if (!out->tmp_path) {
@@ -56,8 +72,18 @@ int lr_output_open(lr_output *out, const char *cmd, const char *path)
 int lr_output_commit(lr_output *out, const char *cmd)
 {
     if (!out->tmp_path) {
-        if (fflush(out->f) != 0 || ferror(out->f)) {
-            lr_errorf(cmd, "cannot write the output: %s", strerror(errno));
+        errno = 0;
+        int bad = fflush(out->f) != 0 || ferror(out->f);
+        if (out->in_place) {
+            bad |= fclose(out->f) != 0;
+            out->f = NULL;
+        }
+        if (bad) {
+            const char *why = strerror(errno ? errno : EIO);
+            if (out->in_place)
+                lr_errorf(cmd, "cannot write '%s': %s", out->path, why);
+            else
+                lr_errorf(cmd, "cannot write the output: %s", why);
             return LR_EXIT_FAILURE;
         }
         return LR_EXIT_OK;
@@ -81,6 +107,8 @@ int lr_output_commit(lr_output *out, const char *cmd)
 
 void lr_output_abort(lr_output *out)
 {
+    if (out->in_place && out->f)
+        fclose(out->f); /* a device or FIFO: what was written cannot be taken back */
     if (out->tmp_path) {
         if (out->f)
             fclose(out->f);

@@ -125,7 +125,11 @@ int lr_cmd_replay(int argc, char **argv)
     const char *why;
     const lr_kernels *kernels = lr_kernels_select(impl, &why);
     if (!kernels) {
-        lr_errorf(cmd, "%s%s", impl == LR_IMPL_AVX2 ? "--impl avx2: " : "", why);
+        const char *env = getenv("LRLAB_IMPL");
+        if (impl == LR_IMPL_AUTO && env)
+            lr_errorf(cmd, "%s (LRLAB_IMPL is '%s')", why, env); /* name the value at fault */
+        else
+            lr_errorf(cmd, "%s%s", impl == LR_IMPL_AVX2 ? "--impl avx2: " : "", why);
         return LR_EXIT_USAGE;
     }
 

@@ -173,3 +173,78 @@ int write_text(const char *path, const char *text)
     int ok = fputs(text, f) >= 0;
     return (fclose(f) == 0 && ok) ? 0 : -1;
 }
+
+/* environ with each "NAME=value" of `env` replacing NAME or added: malloc'ed, entries borrowed. */
+static char **merged_environment(const char *const *env)
+{
+    extern char **environ;
+    size_t have = 0, add = 0;
+    while (environ[have])
+        have++;
+    while (env[add])
+        add++;
+    char **merged = calloc(have + add + 1, sizeof *merged);
+    if (!merged)
+        abort();
+    size_t n = 0;
+    for (size_t i = 0; i < have; i++) {
+        int replaced = 0;
+        for (size_t j = 0; j < add && !replaced; j++) {
+            size_t name_len = strcspn(env[j], "=");
+            replaced = strncmp(environ[i], env[j], name_len) == 0 && environ[i][name_len] == '=';
+        }
+        if (!replaced)
+            merged[n++] = environ[i];
+    }
+    for (size_t j = 0; j < add; j++)
+        merged[n++] = (char *)env[j];
+    return merged;
+}
+
+lr_cmd_result run_lrlab_env(const char *const *argv, const char *input, const char *const *env)
+{
+    lr_cmd_result res = {.status = -1};
+    char in_path[] = "/tmp/lrlab-test-in-XXXXXX", out_path[] = "/tmp/lrlab-test-out-XXXXXX",
+         err_path[] = "/tmp/lrlab-test-err-XXXXXX";
+    int in_fd = mkstemp(in_path), out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
+    if (in_fd < 0 || out_fd < 0 || err_fd < 0)
+        abort();
+    if (input && write(in_fd, input, strlen(input)) != (ssize_t)strlen(input))
+        abort();
+    lseek(in_fd, 0, SEEK_SET);
+    size_t argc = 0;
+    while (argv[argc])
+        argc++;
+    char **args = calloc(argc + 2, sizeof *args);
+    if (!args)
+        abort();
+    args[0] = (char *)LRLAB_BIN;
+    for (size_t i = 0; i < argc; i++)
+        args[i + 1] = (char *)argv[i];
+    char **envp = merged_environment(env);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in_fd, 0);
+        dup2(out_fd, 1);
+        dup2(err_fd, 2);
+        execve(LRLAB_BIN, args, envp);
+        _exit(127);
+    }
+    int st = 0;
+    if (pid > 0)
+        waitpid(pid, &st, 0);
+    res.status = pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    lseek(out_fd, 0, SEEK_SET);
+    lseek(err_fd, 0, SEEK_SET);
+    res.out = read_all(out_fd);
+    res.err = read_all(err_fd);
+    close(in_fd);
+    close(out_fd);
+    close(err_fd);
+    unlink(in_path);
+    unlink(out_path);
+    unlink(err_path);
+    free(args);
+    free(envp);
+    return res;
+}

@@ -38,6 +38,9 @@ typedef struct lr_cmd_result {
     char *err;
 } lr_cmd_result;
 lr_cmd_result run_lrlab(const char *const *argv, const char *input);
+/* run_lrlab with a changed environment: env holds "NAME=value" entries (NULL-terminated) that are
+ * set in the child, replacing any NAME already there; the rest of the environment is kept. */
+lr_cmd_result run_lrlab_env(const char *const *argv, const char *input, const char *const *env);
 void cmd_result_free(lr_cmd_result *r);
 
 /* A fresh empty directory under /tmp for one test; the returned path is malloc'ed. */
