@@ -75,7 +75,7 @@ float lr_linreg_avx2(const lr_linreg_batch *b, const float *w, float *grad)
         if (grad) {
             float psis[8];
             _mm256_storeu_ps(psis, psi);
-            if (R == 8)
+            if (R == 8) /* a constant row count: the 8 FMAs per block are unrolled */
                 update_tile(grad, d, rows, psis, 8);
             else
                 update_tile(grad, d, rows, psis, R);

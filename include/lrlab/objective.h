@@ -125,8 +125,9 @@ float lr_linreg_avx2(const lr_linreg_batch *b, const float *w, float *grad);
  * QR of a Gaussian matrix; the sign choices of QR cancel in Q D Q^T), built in double, symmetrised
  * and rounded once to float32. Start x0 = all ones (dist0 = sqrt(dim)); the minimizer is x* = 0.
  * Full batch: n_train = 0. Requires 0 < mu <= L, both normal float32 values; rotated, dim <=
- * LR_QUADRATIC_MAX_ROTATED_DIM and mu above the eigenvalue error of the rounding (see below). */
-#define LR_QUADRATIC_MAX_ROTATED_DIM 2048
+ * LR_QUADRATIC_MAX_ROTATED_DIM (the O(dim^3) build in double takes about 1.3 s at 1024 here, 20 s
+ * at 2048) and mu above the eigenvalue error of the rounding (see below). */
+#define LR_QUADRATIC_MAX_ROTATED_DIM 1024
 int lr_problem_quadratic(lr_problem *p, size_t dim, double mu, double L, bool rotate, uint64_t seed,
                          char *err, size_t errlen);
 
