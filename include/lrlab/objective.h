@@ -33,10 +33,12 @@
  *   min(3, n-1).
  * - a final division by the batch size is one more rounding on each side.
  *
- * The resulting sup over n is attained at small n (for n = 4 the two dot-product counts add up to
- * exactly 2n); for large n it falls to about (1 + 1/8)/2 of k. The bounds assume no overflow or
- * underflow, and 1 <= n <= 65536 (each reduction length below 65536), where the 1/(1 - h*u)
- * factor is at most 1.012. Agreement tests (tests/test_objectives.c) check exactly these bounds. */
+ * The sup over n is attained at small n (for a dot product of length 4 the two counts add up to
+ * exactly 2n); for long dot products (h_ref + h_avx2) / 2n falls to about (1 + 1/8) / 2, so there
+ * the bound is about twice what the worst case needs. The bounds assume no overflow or underflow
+ * and reductions of at most LR_BOUND_MAX_N = 65536 terms (for linreg, d and B each at most 65536),
+ * where the factor 1/(1 - h*u) is at most 1.012. tests/test_objectives.c checks exactly these
+ * bounds and reports the largest ratio |avx2 - ref| / bound it meets. */
 
 /* ---- C21 quadratic: f(x) = 1/2 x^T A x ------------------------------------------------------
  * Gradient A x, loss 1/2 x . g computed from the gradient as stored. x and grad must not overlap;
@@ -73,8 +75,8 @@ float lr_rosenbrock_avx2(size_t n, const float *x, float *grad);
 
 /* ---- C23 linear regression: mean loss of r_i = x_i . w - y_i over a minibatch ----------------
  * Squared loss: l(r) = r^2 / 2, psi(r) = l'(r) = r. The 1/2 makes the Hessian X^T X / B and
- * makes Huber equal to it for small residuals; PyTorch's MSELoss is mean(r^2), twice this loss
- * (so a rate here corresponds to half that rate on MSELoss).
+ * makes Huber equal to it for small residuals; PyTorch's MSELoss is mean(r^2), twice this loss, so
+ * a step at rate lr here is a step at rate lr/2 on MSELoss.
  * Huber loss (PyTorch 1.13 HuberLoss): l(r) = r^2 / 2 when |r| < delta, delta (|r| - delta/2)
  * otherwise; psi(r) = r clipped to [-delta, delta] (continuous, so the choice at |r| = delta does
  * not matter). The model has no intercept (the synthetic data are centred: see the constructor). */
@@ -94,12 +96,14 @@ typedef struct lr_linreg_batch {
 /* Returns (1/B) sum_i l(r_i) and writes grad = (1/B) sum_i psi(r_i) x_i (d values) unless grad is
  * NULL (loss only). grad must not overlap the inputs.
  * Bounds, with n = d + B and R_i = sum_j |x_ij w_j| + |y_i| (the terms of residual i):
- *   grad[j]: k = 2.01, T_j = (1/B) sum_i |x_ij| R_i   (h_ref = d+B+2: the residual's d+1, then the
- *            batch sum's B and the division; psi is 1-Lipschitz and |psi(r)| <= |r|, so the
- *            residual's error carries through with the factor |x_ij|);
- *   loss:    k = 3.51, T = (1/B) sum_i R_i^2 / 2      (a computed l(r_i) is within gamma(2h+2) R_i^2/2
- *            of the exact one, h the residual's count: |l(r+e) - l(r)| <= |e||r| + e^2/2 for both
- *            losses, and the formula itself rounds twice; then the batch sum and the division). */
+ *   grad[j]: k = 2.01, T_j = (1/B) sum_i |x_ij| R_i. psi is 1-Lipschitz and |psi(r)| <= |r|, so a
+ *            residual's error carries into the gradient with the factor |x_ij|: h = the residual's
+ *            count + the batch sum's B + 1 for the division; h_ref = (d+1) + B + 1, h_avx2 =
+ *            (ceil(d/8)+min(3,d-1)+1) + B + 1 (both twins add the samples in batch order).
+ *   loss:    k = 3.51, T = (1/B) sum_i R_i^2 / 2. For both losses |l(r+e) - l(r)| <= |e||r| + e^2/2
+ *            and the formula rounds at most twice, so a computed l(r_i) is within gamma(2h+2) R_i^2/2,
+ *            h the residual's count; then the batch sum and the division: h_ref = 2(d+1)+2 + (B-1)
+ *            + 1, h_avx2 = 2(ceil(d/8)+min(3,d-1)+1)+2 + (ceil(B/8)-1+min(3,B-1)) + 1 (8 loss lanes). */
 typedef float (*lr_linreg_fn)(const lr_linreg_batch *b, const float *w, float *grad);
 float lr_linreg_ref(const lr_linreg_batch *b, const float *w, float *grad);
 float lr_linreg_avx2(const lr_linreg_batch *b, const float *w, float *grad);
