@@ -1,4 +1,4 @@
-/* C01-C06 agreement: every AVX2 twin in LR_KERNEL_LIST is bitwise identical (memcmp) to its
+/* C01-C06 agreement: every AVX2 twin in LR_UPDATE_KERNELS is bitwise identical (memcmp) to its
  * reference, for every flag combination, lengths 0-300 and above 10^4, offsets 0-7 from 32-byte
  * alignment, special values, and 100-step trajectories through lr_optimizer with each table. */
 #include <criterion/criterion.h>
@@ -26,7 +26,7 @@ enum {
  * write outside [0, n) shows up even when the written value is a NaN. */
 #define CANARY_BITS 0x7f8abcdeu
 
-/* How the cases of one kernel are generated. One generator per LR_KERNEL_LIST entry, named
+/* How the cases of one kernel are generated. One generator per LR_UPDATE_KERNELS entry, named
  * gen_<name>: a kernel added to the list without one does not compile. */
 typedef struct kernel_gen {
     const char *name;                  /* must equal the list's name */
@@ -257,9 +257,9 @@ static const kernel_gen gen_adam = {
     .call = adam_call,
 };
 
-/* The generators in LR_KERNEL_LIST order: a const table, like the dispatch tables it checks. */
+/* The generators in LR_UPDATE_KERNELS order: a const table, like the dispatch tables it checks. */
 #define GEN_ENTRY(name, type, ref, avx2, ids) &gen_##name,
-static const kernel_gen *const generators[] = {LR_KERNEL_LIST(GEN_ENTRY)};
+static const kernel_gen *const generators[] = {LR_UPDATE_KERNELS(GEN_ENTRY)};
 #undef GEN_ENTRY
 enum { NGEN = sizeof generators / sizeof generators[0] };
 
@@ -672,7 +672,7 @@ static size_t run_trajectories(const kernel_gen *g)
     return count;
 }
 
-/* ---- the tests: two per LR_KERNEL_LIST entry, generated from the list ------------------------ */
+/* ---- the tests: two per LR_UPDATE_KERNELS entry, generated from the list ------------------------ */
 
 #define AGREE_TESTS(name, type, ref, avx2, ids)                                                    \
     Test(optim_agree, name##_kernel_cases, .description = ids " " #ref " vs " #avx2)              \
@@ -686,7 +686,7 @@ static size_t run_trajectories(const kernel_gen *g)
         size_t runs = run_trajectories(&gen_##name);                                               \
         cr_log_info("%s: %zu trajectories of %d steps agree", #name, runs, TRAJ_STEPS);            \
     }
-LR_KERNEL_LIST(AGREE_TESTS)
+LR_UPDATE_KERNELS(AGREE_TESTS)
 #undef AGREE_TESTS
 
 /* Both tables hold exactly the listed functions, none NULL, and the AVX2 entry is not the
@@ -714,7 +714,7 @@ Test(optim_agree, generators_cover_list_and_kinds)
     cr_assert_str_eq(generators[k]->name, #kname, "generator %zu is for %s, list says %s", k,     \
                      generators[k]->name, #kname);                                                 \
     k++;
-    LR_KERNEL_LIST(CHECK_NAME)
+    LR_UPDATE_KERNELS(CHECK_NAME)
 #undef CHECK_NAME
     cr_assert_eq(k, (size_t)NGEN);
     unsigned kinds = 0;
