@@ -12,6 +12,7 @@ typedef struct subcommand {
 
 static const subcommand subcommands[] = {
     {"replay", lr_cmd_replay, "the reference trajectory of an optimizer (C01-C06) for given gradients"},
+    {"train", lr_cmd_train, "one training run of a problem (C21-C25) with an optimizer and schedule"},
 };
 
 static void usage(FILE *f)

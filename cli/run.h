@@ -20,9 +20,13 @@ typedef struct lr_problem_flags {
     long validation;
     const char *hidden;
     double l2;
+    double huber_delta;
 } lr_problem_flags;
 
-enum { LR_PROBLEM_NFLAGS = 14 };
+enum { LR_PROBLEM_NFLAGS = 12 };
+
+/* Defaults before parsing (per-problem choices are made when the problem is known). */
+void lr_problem_flags_defaults(lr_problem_flags *pf);
 
 /* The problem flags bound to *pf, with their groups (bits 8..15). */
 void lr_problem_flag_args(lr_arg *out, lr_problem_flags *pf);
@@ -35,5 +39,44 @@ int lr_problem_from_flags(const char *cmd, const lr_arg *args, size_t nargs,
 
 /* Default training length and batch size of a problem (full-batch: steps; else epochs). */
 void lr_problem_training_defaults(const char *problem, long *epochs, long *steps, long *batch);
+
+/* Every flag of one training run. */
+typedef struct lr_run_flags {
+    lr_problem_flags problem;
+    const char *optimizer, *impl, *output;
+    lr_optim_config raw_opt;
+    long epochs, steps, batch_size, log_every, seed;
+} lr_run_flags;
+
+enum { LR_RUN_NFLAGS = LR_PROBLEM_NFLAGS + LR_OPTIM_NFLAGS + 9 };
+
+void lr_run_flags_defaults(lr_run_flags *rf);
+/* Binds every run flag to *rf into out[] (LR_RUN_NFLAGS entries); returns the count. */
+size_t lr_run_flag_args(lr_arg *out, lr_run_flags *rf);
+
+/* What a run's rows are labelled with. */
+typedef struct lr_train_labels {
+    const char *problem, *optimizer, *schedule;
+    double lr;
+    uint64_t seed;
+} lr_train_labels;
+
+/* A run ready for lr_train: owns the problem and the starting point. */
+typedef struct lr_run_setup {
+    lr_problem problem;
+    lr_optim_config opt;
+    lr_rate_source rates;
+    double constant_lr;
+    lr_train_config train;
+    const struct lr_kernels *kernels;
+    lr_train_labels labels;
+    float *x0;
+} lr_run_setup;
+
+/* Validates every flag (naming the one at fault) and builds the run. Returns 0, or 2 (1 for I/O
+ * failures) after printing why; nothing to free then. */
+int lr_run_setup_make(const char *cmd, const lr_arg *args, size_t nargs, const lr_run_flags *rf,
+                      lr_run_setup *run);
+void lr_run_setup_free(lr_run_setup *run);
 
 #endif

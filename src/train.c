@@ -62,6 +62,11 @@ static int emit(train_run *r, bool diverged, const lr_eval *ev)
         row.eval = *ev;
     else
         r->p->evaluate(r->p->ctx, r->k, r->params, &row.eval);
+    /* The loss that always applies (the objective for full-batch problems, the held-out loss
+     * otherwise) going non-finite ends the run here, without a further step. */
+    double watched = r->p->n_train == 0 ? row.eval.train_loss : row.eval.test_loss;
+    if (!isfinite(watched))
+        row.diverged = diverged = true;
     if (r->hooks && r->hooks->sink) {
         int rc = r->hooks->sink(r->hooks->sink_ctx, &row);
         if (rc)
