@@ -87,12 +87,17 @@ sanitize: deps
 # libFuzzer targets (clang): each runs for FUZZ_SECONDS on its corpus under tests/fuzz/corpus/NAME;
 # new inputs go to build/fuzz/corpus/NAME, crashes to build/fuzz/crash-NAME-*.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := replay
+FUZZ_TARGETS := replay train find_lr
 FUZZ_BUILD   := build/fuzz
 FUZZ_CLI_OBJ  = $(filter-out %/cli/main.o,$(CLI_OBJ))
 
+FUZZ_DEFS_replay  := -DFUZZ_INPUT_FLAG='"--input"'
+FUZZ_DEFS_train   := -DFUZZ_MAX_NUMBER=2000
+FUZZ_DEFS_find_lr := -DFUZZ_MAX_NUMBER=2000
+
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_cli.c $(FUZZ_CLI_OBJ) $(LIB)
-	$(CC) $(CPPFLAGS) -Icli $(CFLAGS) -fsanitize=fuzzer -DFUZZ_CMD=lr_cmd_$* $^ $(LDLIBS) -o $@
+	$(CC) $(CPPFLAGS) -Icli $(CFLAGS) -fsanitize=fuzzer -DFUZZ_CMD=lr_cmd_$* $(FUZZ_DEFS_$*) \
+	    $^ $(LDLIBS) -o $@
 
 fuzz-build:
 	$(MAKE) CC=clang FUZZ=1 BUILD=$(FUZZ_BUILD) $(addprefix $(FUZZ_BUILD)/fuzz_,$(FUZZ_TARGETS))
@@ -102,8 +107,9 @@ fuzz: fuzz-build
 	    mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
 	    echo "fuzz $$t for $(FUZZ_SECONDS)s"; \
 	    $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -close_fd_mask=2 \
-	        -artifact_prefix=$(FUZZ_BUILD)/crash-$$t- -print_final_stats=1 \
-	        $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' ; \
+	        -artifact_prefix=$(CURDIR)/$(FUZZ_BUILD)/crash-$$t- -print_final_stats=1 \
+	        $(CURDIR)/$(FUZZ_BUILD)/corpus/$$t $(CURDIR)/tests/fuzz/corpus/$$t 2>&1 \
+	        | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' ; \
 	    test $${PIPESTATUS[0]} -eq 0 || exit 1; \
 	done
 

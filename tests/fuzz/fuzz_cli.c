@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,9 +13,10 @@
 #ifndef FUZZ_CMD
 #error "define FUZZ_CMD as the subcommand entry point, e.g. -DFUZZ_CMD=lr_cmd_replay"
 #endif
-#ifndef FUZZ_INPUT_FLAG
-#define FUZZ_INPUT_FLAG "--input"
-#endif
+/* FUZZ_INPUT_FLAG (e.g. "--input"): the flag that hands the command the file part of the input;
+ * undefined for commands that read no file. FUZZ_MAX_NUMBER: inputs with an argument that is a
+ * number beyond it are skipped, so the fuzzer explores parsing rather than asking for a billion
+ * training steps (a long run is what the user asked for, not a bug). */
 
 enum { MAX_WORDS = 64 };
 
@@ -26,6 +28,34 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
      * messages on stderr are silenced by running with -close_fd_mask=2). */
     if (!freopen("/dev/null", "w", stdout))
         abort();
+    /* Fuzzed --output paths are relative names like "6a7-opt": let them land in a scratch
+     * directory, never in the checkout the fuzzer was started from. */
+    char dir[] = "/tmp/lrlab-fuzz-cwd-XXXXXX";
+    if (!mkdtemp(dir) || chdir(dir) != 0)
+        abort();
+    return 0;
+}
+
+static int too_big(char *const *argv, int argc)
+{
+#ifdef FUZZ_MAX_NUMBER
+    for (int i = 0; i < argc; i++) {
+        const char *w = strchr(argv[i], '=') ? strchr(argv[i], '=') + 1 : argv[i];
+        for (const char *p = w; *p; p++) /* any number inside a list such as 1,2,3 too */
+            if ((*p >= '0' && *p <= '9') || *p == '.') {
+                double v = strtod(p, NULL);
+                if (!(fabs(v) <= FUZZ_MAX_NUMBER))
+                    return 1;
+                while (*p && *p != ',')
+                    p++;
+                if (!*p)
+                    break;
+            }
+    }
+#else
+    (void)argv;
+    (void)argc;
+#endif
     return 0;
 }
 
@@ -60,10 +90,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     argv[argc++] = "fuzz";
     for (char *w = strtok(text, "\n"); w && argc < MAX_WORDS; w = strtok(NULL, "\n"))
         argv[argc++] = w;
+#ifdef FUZZ_INPUT_FLAG
     argv[argc++] = FUZZ_INPUT_FLAG;
     argv[argc++] = path;
+#endif
     argv[argc] = NULL;
-    FUZZ_CMD(argc, argv);
+    if (!too_big(argv, argc))
+        FUZZ_CMD(argc, argv);
     unlink(path);
     free(text);
     return 0;
