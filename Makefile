@@ -16,7 +16,7 @@ CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -ffp-contract=off -MMD -MP
 AVX2     := -mavx2 -mfma
-LDLIBS   := -lz -lm
+LDLIBS   := -lz -lm -lsleef
 SAN      ?=
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -71,6 +71,7 @@ FILE *lr_input_open(const char *cmd, const char *path);
 
 /* The subcommands. */
 int lr_cmd_replay(int argc, char **argv);
+int lr_cmd_schedule(int argc, char **argv);
 
 /* ---- Optimizer hyperparameter flags (replay, train, find-lr, sweep share them) ------------- */
 

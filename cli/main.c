@@ -12,6 +12,7 @@ typedef struct subcommand {
 
 static const subcommand subcommands[] = {
     {"replay", lr_cmd_replay, "the reference trajectory of an optimizer (C01-C06) for given gradients"},
+    {"schedule", lr_cmd_schedule, "the learning rate a schedule gives at each step (C07-C16)"},
 };
 
 static void usage(FILE *f)

@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="build-essential clang pkg-config libcriterion-dev libbenchmark-dev zlib1g-dev \
-gnuplot-nox pandoc parallel dataset-fashion-mnist"
+gnuplot-nox pandoc parallel dataset-fashion-mnist libsleef-dev"
 PACKAGES="$PACKAGES ${*:-}"
 
 missing=""

@@ -4,13 +4,15 @@
 #define LRLAB_KERNELS_H
 
 #include "lrlab/optim.h"
+#include "lrlab/schedule.h"
 
 /* X(name, function-pointer type, reference function, AVX2 function, concept IDs) */
 #define LR_KERNEL_LIST(X)                                                                  \
     X(sgd, lr_sgd_step_fn, lr_sgd_step_ref, lr_sgd_step_avx2, "C01 C02")                   \
     X(adagrad, lr_adagrad_step_fn, lr_adagrad_step_ref, lr_adagrad_step_avx2, "C03")       \
     X(rmsprop, lr_rmsprop_step_fn, lr_rmsprop_step_ref, lr_rmsprop_step_avx2, "C04")       \
-    X(adam, lr_adam_step_fn, lr_adam_step_ref, lr_adam_step_avx2, "C05 C06")
+    X(adam, lr_adam_step_fn, lr_adam_step_ref, lr_adam_step_avx2, "C05 C06")               \
+    X(schedule_table, lr_schedule_table_fn, lr_schedule_table_ref, lr_schedule_table_avx2, "C07-C16")
 
 /* A table of kernels of one implementation. Procedures (the optimizer, training, range test)
  * call kernels only through a table they are handed. */
