@@ -171,7 +171,9 @@ lr_onecycle_phase lr_onecycle_phase_at(const lr_schedule *s, long t);
 
 /* ---- Batched table: the rates (and momenta) of steps t0 .. t0+n-1 ----------------------------
  * lr[0..n) receives the rates; momentum (may be NULL) the momenta when lr_schedule_has_momentum.
- * s must be valid and closed-form, t0 >= 0 and t0 + n - 1 <= LR_SCHEDULE_MAX_STEP.
+ * s must be valid and closed-form, t0 >= 0 and t0 + n - 1 <= LR_SCHEDULE_MAX_STEP; for onecycle
+ * lr_schedule_check_steps(s, t0 + n) must pass (PyTorch raises past total_steps, and the
+ * extrapolated cosine's angle would leave the range where SLEEF states its bound).
  * The reference loops over lr_schedule_lr; the AVX2 twin works on 4 steps per vector (runs of a
  * constant rate are broadcast, transcendental parts use SLEEF 3.5's 1.0-ULP vector functions).
  *
