@@ -9,8 +9,8 @@
 /* (1 + cos(pi p)) / 2 = cos^2(pi p / 2) and (1 - cos(pi p)) / 2 = sin^2(pi p / 2): annealing from
  * `start` to `end` as p = pn/den runs from 0 to 1, with q = qn/den = 1 - p. Written with squares so
  * no term cancels (1 + cos(x) near x = pi would), and the angle taken from the smaller of p and q
- * (cos^2(pi p/2) = sin^2(pi q/2)), so it stays in [0, pi/4] where sin and cos are well-conditioned
- * and start and end are hit exactly. */
+ * (cos^2(pi p/2) = sin^2(pi q/2)), so for p in [0, 1] it stays in [0, pi/4] where sin and cos are
+ * well-conditioned, and start and end are hit exactly. */
 static double anneal_cos(double start, double end, double pn, double qn, double den)
 {
     double p = pn / den, q = qn / den;

@@ -337,13 +337,12 @@ int lr_schedule_validate(const lr_schedule *s, lr_config_error *err)
     err->message[0] = '\0';
     if ((unsigned)s->kind >= LR_SCHED_COUNT)
         return fail(err, "name", "unknown schedule");
-    /* OneCycleLR overwrites the optimizer's rate; every other schedule starts from it. */
-    if (s->kind != LR_SCHED_ONECYCLE) {
-        if (isnan(s->lr))
-            return fail(err, "lr", "a base learning rate is required");
-        if (!isfinite(s->lr) || s->lr < 0.0)
-            return fail(err, "lr", "Invalid learning rate: %g (must be finite and >= 0)", s->lr);
-    }
+    /* OneCycleLR overwrites the optimizer's rate (which may stay unset); every other schedule
+     * starts from it. */
+    if (isnan(s->lr) && s->kind != LR_SCHED_ONECYCLE)
+        return fail(err, "lr", "a base learning rate is required");
+    if (!isnan(s->lr) && (!isfinite(s->lr) || s->lr < 0.0))
+        return fail(err, "lr", "Invalid learning rate: %g (must be finite and >= 0)", s->lr);
     switch (s->kind) {
     case LR_SCHED_COSINE:
     case LR_SCHED_COSINE_RESTARTS:
@@ -517,14 +516,21 @@ static size_t part_at(const lr_chain *c, long t)
 
 int lr_chain_check_steps(const lr_chain *c, long n, lr_config_error *err)
 {
+    if (n < 1 || n - 1 > LR_SCHEDULE_MAX_STEP)
+        return fail(err, "steps", "must be between 1 and 2^52 + 1, got %ld", n);
     for (size_t i = 0; i < c->n; i++) {
         long start = part_start(c, i);
         long end = i + 1 < c->n && c->milestones[i] < n ? c->milestones[i] : n;
-        if (end > start && lr_schedule_check_steps(&c->parts[i], end - start, err) != 0)
+        if (end > start && lr_schedule_check_steps(&c->parts[i], end - start, err) != 0) {
+            if (start > 0) { /* the part counts its steps from its milestone */
+                char own[sizeof err->message];
+                memcpy(own, err->message, sizeof own);
+                snprintf(err->message, sizeof err->message, "(steps of %s count from %ld) %.100s",
+                         lr_schedule_name(c->parts[i].kind), start, own);
+            }
             return -1;
+        }
     }
-    if (n < 1 || n - 1 > LR_SCHEDULE_MAX_STEP)
-        return fail(err, "steps", "must be between 1 and 2^52 + 1, got %ld", n);
     return 0;
 }
 

@@ -185,6 +185,10 @@ Test(schedule_cli, values_pytorch_rejects)
         "--total-steps", "10", "--steps", "5", "--anneal-strategy", "cosine");
     BAD("--steps: asks for step 11 but OneCycleLR is defined for steps 0..total_steps=10", "--name", "onecycle",
         "--max-lr", "1", "--total-steps", "10", "--steps", "12");
+    BAD("--steps: (steps of onecycle count from 5) asks for step 11", "--name", "onecycle", "--max-lr", "1",
+        "--total-steps", "10", "--steps", "17", "--warmup-steps", "5");
+    BAD("--lr: Invalid learning rate", "--name", "onecycle", "--lr", "-0.5", "--max-lr", "1", "--total-steps",
+        "10", "--steps", "5");
 }
 
 /* What PyTorch accepts and then fails on (or cannot mean): rejected up front, under the flag. */
