@@ -17,7 +17,7 @@ CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -ffp-contract=off -MMD -MP
 AVX2     := -mavx2 -mfma
-LDLIBS   := -lz -lm
+LDLIBS   := -lz -lm -lsleef
 SAN      ?=
 FUZZ     ?=
 ifeq ($(FUZZ),1)

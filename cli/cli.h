@@ -89,6 +89,7 @@ void lr_progress_done(lr_progress *p);
 int lr_cmd_replay(int argc, char **argv);
 int lr_cmd_train(int argc, char **argv);
 int lr_cmd_find_lr(int argc, char **argv);
+int lr_cmd_schedule(int argc, char **argv);
 
 /* ---- Optimizer hyperparameter flags (replay, train, find-lr, sweep share them) ------------- */
 

@@ -14,6 +14,7 @@ static const subcommand subcommands[] = {
     {"replay", lr_cmd_replay, "the reference trajectory of an optimizer (C01-C06) for given gradients"},
     {"train", lr_cmd_train, "one training run of a problem (C21-C25) with an optimizer and schedule"},
     {"find-lr", lr_cmd_find_lr, "the LR range test (C17) with fast.ai's three suggestions"},
+    {"schedule", lr_cmd_schedule, "the learning rate a schedule gives at each step (C07-C16)"},
 };
 
 static void usage(FILE *f)

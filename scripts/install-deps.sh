@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="build-essential clang libclang-rt-14-dev pkg-config libcriterion-dev libbenchmark-dev zlib1g-dev \
-gnuplot-nox pandoc parallel dataset-fashion-mnist"
+gnuplot-nox pandoc parallel dataset-fashion-mnist libsleef-dev"
 # python3 runs the docs weaver (scripts/weave.py: standard library only).
 PACKAGES="$PACKAGES python3"
 PACKAGES="$PACKAGES ${*:-}"

@@ -5,16 +5,21 @@
 
 #include "lrlab/objective.h"
 #include "lrlab/optim.h"
+#include "lrlab/schedule.h"
 
 /* X(name, function-pointer type, reference function, AVX2 function, concept IDs).
  * One list per contract, so each test suite expands the family it can judge:
- * update rules are bitwise twins (memcmp); objectives agree within the bound stated next to each
- * declaration in objective.h. LR_KERNEL_LIST is all of them: the dispatch tables. */
+ * update rules are bitwise twins (memcmp); schedule tables agree within the ULP bound stated in
+ * schedule.h; objectives agree within the bound stated next to each declaration in objective.h.
+ * LR_KERNEL_LIST is all of them: the dispatch tables. */
 #define LR_UPDATE_KERNELS(X)                                                               \
     X(sgd, lr_sgd_step_fn, lr_sgd_step_ref, lr_sgd_step_avx2, "C01 C02")                   \
     X(adagrad, lr_adagrad_step_fn, lr_adagrad_step_ref, lr_adagrad_step_avx2, "C03")       \
     X(rmsprop, lr_rmsprop_step_fn, lr_rmsprop_step_ref, lr_rmsprop_step_avx2, "C04")       \
     X(adam, lr_adam_step_fn, lr_adam_step_ref, lr_adam_step_avx2, "C05 C06")
+
+#define LR_SCHEDULE_KERNELS(X)                                                             \
+    X(schedule_table, lr_schedule_table_fn, lr_schedule_table_ref, lr_schedule_table_avx2, "C07-C16")
 
 #define LR_OBJECTIVE_KERNELS(X)                                                                       \
     X(quadratic_diag, lr_quadratic_diag_fn, lr_quadratic_diag_ref, lr_quadratic_diag_avx2, "C21")     \
@@ -24,6 +29,7 @@
 
 #define LR_KERNEL_LIST(X)                                                                  \
     LR_UPDATE_KERNELS(X)                                                                   \
+    LR_SCHEDULE_KERNELS(X)                                                                 \
     LR_OBJECTIVE_KERNELS(X)
 
 /* A table of kernels of one implementation. Procedures (the optimizer, training, range test)
