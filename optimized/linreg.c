@@ -18,7 +18,9 @@ LR_INLINE __m256 loss8(const lr_linreg_batch *b, __m256 r, __m256 *psi)
     __m256 a = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), r); /* |r| */
     __m256 lin = _mm256_mul_ps(delta, _mm256_sub_ps(a, _mm256_set1_ps(0.5f * b->delta)));
     __m256 inner = _mm256_cmp_ps(a, delta, _CMP_LT_OQ);
-    *psi = _mm256_min_ps(_mm256_max_ps(r, _mm256_sub_ps(_mm256_setzero_ps(), delta)), delta);
+    /* MAXPS(x, y) is x > y ? x : y and MINPS(x, y) is x < y ? x : y: with r second, a NaN
+     * residual passes through both, as it does through the reference's comparisons. */
+    *psi = _mm256_min_ps(delta, _mm256_max_ps(_mm256_sub_ps(_mm256_setzero_ps(), delta), r));
     return _mm256_blendv_ps(lin, quad, inner);
 }
 

@@ -556,3 +556,26 @@ Test(objectives_fd, reference_losses_match_double)
         free(x), free(g), free(xd);
     }
 }
+
+/* Regression: a NaN residual under the Huber loss once came out of the AVX2 twin as a finite
+ * gradient (-delta: MAXPS returns its second operand for NaN), while the reference gave NaN. The
+ * bounds speak of finite inputs, but a NaN must still reach the optimizer as NaN in both twins. */
+Test(objectives_twins, linreg_huber_nan_residual_stays_nan)
+{
+    if (!have_avx2())
+        cr_skip_test("no AVX2+FMA on this CPU");
+    for (size_t B = 1; B <= 17; B += 8) {
+        float X[17 * 3], y[17], w[3] = {0.5f, -1.0f, 2.0f}, g_ref[3], g_avx[3];
+        for (size_t i = 0; i < 17 * 3; i++)
+            X[i] = 0.25f * (float)(i % 5);
+        for (size_t i = 0; i < 17; i++)
+            y[i] = (float)i;
+        y[B - 1] = NAN;
+        lr_linreg_batch b = {X, 3, y, NULL, B, 3, LR_LOSS_HUBER, 1.0f};
+        float lr = lr_linreg_ref(&b, w, g_ref), la = lr_linreg_avx2(&b, w, g_avx);
+        cr_assert(isnan(lr) && isnan(la));
+        for (size_t j = 0; j < 3; j++)
+            cr_assert(isnan(g_ref[j]) == isnan(g_avx[j]), "B %zu grad %zu: ref %g avx2 %g", B, j,
+                      g_ref[j], g_avx[j]);
+    }
+}
