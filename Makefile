@@ -43,7 +43,7 @@ LIB   := $(BUILD)/liblrlab.a
 BIN   := $(BUILD)/lrlab
 TESTS := $(BUILD)/lrlab-tests
 
-.PHONY: all test check deps clean install sanitize fuzz fuzz-build
+.PHONY: all test check deps clean install sanitize fuzz fuzz-build valgrind
 all: $(LIB) $(BIN)
 
 $(BUILD)/obj/optimized/%.o: optimized/%.c
@@ -79,6 +79,10 @@ check: docs-check $(BIN) $(TESTS)
 
 test: deps
 	$(MAKE) check
+
+# Every subcommand briefly under valgrind memcheck (errors and definite leaks fail).
+valgrind: all
+	scripts/valgrind-smoke.sh $(BIN)
 
 # The whole suite built with AddressSanitizer + UndefinedBehaviorSanitizer; any report fails it.
 sanitize: deps

@@ -7,6 +7,8 @@ PACKAGES="build-essential clang libclang-rt-14-dev pkg-config libcriterion-dev l
 gnuplot-nox pandoc parallel dataset-fashion-mnist libsleef-dev"
 # python3 runs the docs weaver (scripts/weave.py: standard library only).
 PACKAGES="$PACKAGES python3"
+# valgrind runs the memcheck smoke test (make valgrind).
+PACKAGES="$PACKAGES valgrind"
 PACKAGES="$PACKAGES ${*:-}"
 
 missing=""
