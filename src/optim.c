@@ -57,8 +57,7 @@ lr_optim_config lr_optim_defaults(lr_optim_kind kind)
     return c;
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(lr_config_error *err, const char *field,
-                                                     const char *fmt, ...)
+int lr_config_fail(lr_config_error *err, const char *field, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -86,50 +85,50 @@ int lr_optim_validate(const lr_optim_config *c, lr_config_error *err)
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         if (isnan(all[i].value)) {
             if (strcmp(all[i].field, "lr") == 0 && c->kind == LR_OPT_SGD)
-                return fail(err, "lr", "a learning rate is required for sgd");
-            return fail(err, all[i].field, "must be a number, got %g", all[i].value);
+                return lr_config_fail(err, "lr", "a learning rate is required for sgd");
+            return lr_config_fail(err, all[i].field, "must be a number, got %g", all[i].value);
         }
     }
     if (!(c->lr >= 0.0))
-        return fail(err, "lr", "invalid learning rate: %g (must be >= 0)", c->lr);
+        return lr_config_fail(err, "lr", "invalid learning rate: %g (must be >= 0)", c->lr);
     if (!(c->weight_decay >= 0.0))
-        return fail(err, "weight_decay", "invalid weight_decay value: %g (must be >= 0)",
+        return lr_config_fail(err, "weight_decay", "invalid weight_decay value: %g (must be >= 0)",
                     c->weight_decay);
     switch (c->kind) {
     case LR_OPT_SGD:
         if (c->momentum < 0.0)
-            return fail(err, "momentum", "invalid momentum value: %g (must be >= 0)", c->momentum);
+            return lr_config_fail(err, "momentum", "invalid momentum value: %g (must be >= 0)", c->momentum);
         if (c->nesterov && (c->momentum <= 0.0 || c->dampening != 0.0))
-            return fail(err, "nesterov",
+            return lr_config_fail(err, "nesterov",
                         "Nesterov momentum requires a momentum and zero dampening");
         break;
     case LR_OPT_ADAGRAD:
         if (c->lr_decay < 0.0)
-            return fail(err, "lr_decay", "invalid lr_decay value: %g (must be >= 0)", c->lr_decay);
+            return lr_config_fail(err, "lr_decay", "invalid lr_decay value: %g (must be >= 0)", c->lr_decay);
         if (c->initial_accumulator_value < 0.0)
-            return fail(err, "initial_accumulator_value",
+            return lr_config_fail(err, "initial_accumulator_value",
                         "invalid initial_accumulator_value: %g (must be >= 0)",
                         c->initial_accumulator_value);
         if (c->eps < 0.0)
-            return fail(err, "eps", "invalid epsilon value: %g (must be >= 0)", c->eps);
+            return lr_config_fail(err, "eps", "invalid epsilon value: %g (must be >= 0)", c->eps);
         break;
     case LR_OPT_RMSPROP:
         if (c->eps < 0.0)
-            return fail(err, "eps", "invalid epsilon value: %g (must be >= 0)", c->eps);
+            return lr_config_fail(err, "eps", "invalid epsilon value: %g (must be >= 0)", c->eps);
         if (c->momentum < 0.0)
-            return fail(err, "momentum", "invalid momentum value: %g (must be >= 0)", c->momentum);
+            return lr_config_fail(err, "momentum", "invalid momentum value: %g (must be >= 0)", c->momentum);
         if (c->alpha < 0.0)
-            return fail(err, "alpha", "invalid alpha value: %g (must be >= 0)", c->alpha);
+            return lr_config_fail(err, "alpha", "invalid alpha value: %g (must be >= 0)", c->alpha);
         break;
     case LR_OPT_ADAM:
     case LR_OPT_ADAMW:
         if (c->eps < 0.0)
-            return fail(err, "eps", "invalid epsilon value: %g (must be >= 0)", c->eps);
+            return lr_config_fail(err, "eps", "invalid epsilon value: %g (must be >= 0)", c->eps);
         if (!(c->beta1 >= 0.0 && c->beta1 < 1.0))
-            return fail(err, "beta1", "invalid beta parameter at index 0: %g (must be in [0, 1))",
+            return lr_config_fail(err, "beta1", "invalid beta parameter at index 0: %g (must be in [0, 1))",
                         c->beta1);
         if (!(c->beta2 >= 0.0 && c->beta2 < 1.0))
-            return fail(err, "beta2", "invalid beta parameter at index 1: %g (must be in [0, 1))",
+            return lr_config_fail(err, "beta2", "invalid beta parameter at index 1: %g (must be in [0, 1))",
                         c->beta2);
         break;
     default:

@@ -3,7 +3,6 @@
  * sequencing (SequentialLR / join_schedules) on top of the closed forms. */
 #include <float.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -135,26 +134,15 @@ lr_schedule lr_schedule_defaults(lr_schedule_kind kind)
 
 /* ---- Validation ----------------------------------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4))) static int fail(lr_config_error *err, const char *field,
-                                                     const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    err->field = field;
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 /* A finite number >= lo; `what` completes "must be ...". */
 static int check_real(lr_config_error *err, const char *field, double v, double lo)
 {
     if (isnan(v))
-        return fail(err, field, "is required (got nan)");
+        return lr_config_fail(err, field, "is required (got nan)");
     if (!isfinite(v))
-        return fail(err, field, "must be a finite number, got %g", v);
+        return lr_config_fail(err, field, "must be a finite number, got %g", v);
     if (v < lo)
-        return fail(err, field, "must be >= %g, got %.17g", lo, v);
+        return lr_config_fail(err, field, "must be >= %g, got %.17g", lo, v);
     return 0;
 }
 
@@ -162,11 +150,11 @@ static int check_real(lr_config_error *err, const char *field, double v, double 
 static int check_whole(lr_config_error *err, const char *field, long v, long lo)
 {
     if (v == LR_REQUIRED)
-        return fail(err, field, "is required");
+        return lr_config_fail(err, field, "is required");
     if (v < lo)
-        return fail(err, field, "must be a whole number >= %ld, got %ld", lo, v);
+        return lr_config_fail(err, field, "must be a whole number >= %ld, got %ld", lo, v);
     if (v > LR_SCHEDULE_MAX_STEP)
-        return fail(err, field, "must be at most 2^52 (%ld), got %ld", LR_SCHEDULE_MAX_STEP, v);
+        return lr_config_fail(err, field, "must be at most 2^52 (%ld), got %ld", LR_SCHEDULE_MAX_STEP, v);
     return 0;
 }
 
@@ -177,10 +165,10 @@ static int validate_decays(const lr_schedule *s, lr_config_error *err)
         if (check_real(err, "factor", s->factor, 0.0))
             return -1;
         if (s->factor > 1.0)
-            return fail(err, "factor", "Constant multiplicative factor expected to be between 0 "
+            return lr_config_fail(err, "factor", "Constant multiplicative factor expected to be between 0 "
                                        "and 1, got %.17g", s->factor);
         if (s->factor == 0.0)
-            return fail(err, "factor", "must be > 0: PyTorch 1.13 multiplies by 1/factor at step "
+            return lr_config_fail(err, "factor", "must be > 0: PyTorch 1.13 multiplies by 1/factor at step "
                                        "total_iters and raises ZeroDivisionError");
         return check_whole(err, "total_iters", s->total_iters, 1);
     case LR_SCHED_STEP:
@@ -189,17 +177,17 @@ static int validate_decays(const lr_schedule *s, lr_config_error *err)
         return check_real(err, "gamma", s->gamma, 0.0);
     case LR_SCHED_MULTISTEP:
         if (s->n_milestones > LR_SCHEDULE_MAX_MILESTONES)
-            return fail(err, "milestones", "at most %d milestones", LR_SCHEDULE_MAX_MILESTONES);
+            return lr_config_fail(err, "milestones", "at most %d milestones", LR_SCHEDULE_MAX_MILESTONES);
         for (size_t i = 0; i < s->n_milestones; i++)
             if (s->milestones[i] < 0)
-                return fail(err, "milestones", "must be whole numbers >= 0, got %ld",
+                return lr_config_fail(err, "milestones", "must be whole numbers >= 0, got %ld",
                             s->milestones[i]);
         return check_real(err, "gamma", s->gamma, 0.0);
     case LR_SCHED_EXPONENTIAL:
         if (check_real(err, "gamma", s->gamma, 0.0) || check_real(err, "decay_steps", s->decay_steps, 0.0))
             return -1;
         if (s->decay_steps == 0.0)
-            return fail(err, "decay_steps", "must be > 0");
+            return lr_config_fail(err, "decay_steps", "must be > 0");
         return 0;
     case LR_SCHED_POLYNOMIAL:
         if (check_whole(err, "total_iters", s->total_iters, 1))
@@ -210,13 +198,13 @@ static int validate_decays(const lr_schedule *s, lr_config_error *err)
             check_real(err, "end_factor", s->end_factor, 0.0))
             return -1;
         if (s->start_factor > 1.0)
-            return fail(err, "start_factor", "Starting multiplicative factor expected to be "
+            return lr_config_fail(err, "start_factor", "Starting multiplicative factor expected to be "
                                              "between 0 and 1, got %.17g", s->start_factor);
         if (s->start_factor == 0.0)
-            return fail(err, "start_factor", "must be > 0: PyTorch 1.13 divides by "
+            return lr_config_fail(err, "start_factor", "must be > 0: PyTorch 1.13 divides by "
                                              "total_iters * start_factor at step 1");
         if (s->end_factor > 1.0)
-            return fail(err, "end_factor", "Ending multiplicative factor expected to be between "
+            return lr_config_fail(err, "end_factor", "Ending multiplicative factor expected to be between "
                                            "0 and 1, got %.17g", s->end_factor);
         return check_whole(err, "total_iters", s->total_iters, 1);
     case LR_SCHED_INVERSE_TIME:
@@ -224,7 +212,7 @@ static int validate_decays(const lr_schedule *s, lr_config_error *err)
             check_real(err, "decay_rate", s->decay_rate, 0.0))
             return -1;
         if (s->decay_steps == 0.0)
-            return fail(err, "decay_steps", "must be > 0");
+            return lr_config_fail(err, "decay_steps", "must be > 0");
         return 0;
     default:
         return 0;
@@ -238,11 +226,11 @@ static int validate_cosines(const lr_schedule *s, lr_config_error *err)
     if (s->kind == LR_SCHED_COSINE)
         return check_whole(err, "T_max", s->T_max, 1);
     if (s->T_0 != LR_REQUIRED && s->T_0 < 1)
-        return fail(err, "T_0", "Expected positive integer T_0, but got %ld", s->T_0);
+        return lr_config_fail(err, "T_0", "Expected positive integer T_0, but got %ld", s->T_0);
     if (check_whole(err, "T_0", s->T_0, 1))
         return -1;
     if (s->T_mult < 1)
-        return fail(err, "T_mult", "Expected integer T_mult >= 1, but got %ld", s->T_mult);
+        return lr_config_fail(err, "T_mult", "Expected integer T_mult >= 1, but got %ld", s->T_mult);
     return 0;
 }
 
@@ -254,7 +242,7 @@ static int validate_momenta(const lr_schedule *s, lr_config_error *err, bool ord
         check_real(err, "max_momentum", s->max_momentum, 0.0))
         return -1;
     if (ordered && s->max_momentum < s->base_momentum)
-        return fail(err, "max_momentum", "must be >= base_momentum (%.17g): it is the upper "
+        return lr_config_fail(err, "max_momentum", "must be >= base_momentum (%.17g): it is the upper "
                                          "boundary of the cycle", s->base_momentum);
     return 0;
 }
@@ -264,19 +252,19 @@ static int validate_cyclic(const lr_schedule *s, lr_config_error *err)
     if (check_real(err, "base_lr", s->base_lr, 0.0) || check_real(err, "max_lr", s->max_lr, 0.0))
         return -1;
     if (s->max_lr < s->base_lr)
-        return fail(err, "max_lr", "must be >= base_lr (%.17g): it is the upper boundary of the "
+        return lr_config_fail(err, "max_lr", "must be >= base_lr (%.17g): it is the upper boundary of the "
                                    "cycle", s->base_lr);
     if (check_whole(err, "step_size_up", s->step_size_up, 1))
         return -1;
     if (s->step_size_down >= 0 && check_whole(err, "step_size_down", s->step_size_down, 0))
         return -1;
     if ((unsigned)s->cyclic_mode > LR_CYCLIC_EXP_RANGE)
-        return fail(err, "mode", "mode is invalid and scale_fn is None");
+        return lr_config_fail(err, "mode", "mode is invalid and scale_fn is None");
     if (s->cyclic_mode == LR_CYCLIC_EXP_RANGE) {
         if (check_real(err, "gamma", s->gamma, 0.0))
             return -1;
         if (s->gamma > 1.0)
-            return fail(err, "gamma", "must be <= 1 for exp_range (PyTorch requires 0 <= "
+            return lr_config_fail(err, "gamma", "must be <= 1 for exp_range (PyTorch requires 0 <= "
                                       "scale_fn(x) <= 1), got %.17g", s->gamma);
     }
     return validate_momenta(s, err, true);
@@ -287,26 +275,26 @@ static int validate_onecycle(const lr_schedule *s, lr_config_error *err)
     if (check_real(err, "max_lr", s->max_lr, 0.0))
         return -1;
     if (s->total_steps != LR_REQUIRED && s->total_steps <= 0)
-        return fail(err, "total_steps", "Expected positive integer total_steps, but got %ld",
+        return lr_config_fail(err, "total_steps", "Expected positive integer total_steps, but got %ld",
                     s->total_steps);
     if (check_whole(err, "total_steps", s->total_steps, 1))
         return -1;
     if (!(s->pct_start >= 0.0 && s->pct_start <= 1.0))
-        return fail(err, "pct_start", "Expected float between 0 and 1 pct_start, but got %g",
+        return lr_config_fail(err, "pct_start", "Expected float between 0 and 1 pct_start, but got %g",
                     s->pct_start);
     if ((unsigned)s->anneal_strategy > LR_ANNEAL_LINEAR)
-        return fail(err, "anneal_strategy", "anneal_strategy must by one of 'cos' or 'linear'");
+        return lr_config_fail(err, "anneal_strategy", "anneal_strategy must by one of 'cos' or 'linear'");
     if (check_real(err, "div_factor", s->div_factor, 0.0) ||
         check_real(err, "final_div_factor", s->final_div_factor, 0.0))
         return -1;
     if (s->div_factor == 0.0)
-        return fail(err, "div_factor", "must be > 0 (initial_lr = max_lr / div_factor)");
+        return lr_config_fail(err, "div_factor", "must be > 0 (initial_lr = max_lr / div_factor)");
     if (s->final_div_factor == 0.0)
-        return fail(err, "final_div_factor", "must be > 0 (min_lr = initial_lr / final_div_factor)");
+        return lr_config_fail(err, "final_div_factor", "must be > 0 (min_lr = initial_lr / final_div_factor)");
     /* PyTorch's first phase ends at float(pct_start * total_steps) - 1: at 0 it is empty and step 0
      * computes 0 / 0 (and so does the second phase of three). */
     if (s->pct_start * (double)s->total_steps - 1.0 == 0.0)
-        return fail(err, "pct_start", "pct_start * total_steps = 1 leaves the first phase empty: "
+        return lr_config_fail(err, "pct_start", "pct_start * total_steps = 1 leaves the first phase empty: "
                                       "PyTorch 1.13 divides by zero at step 0");
     return validate_momenta(s, err, false);
 }
@@ -314,17 +302,17 @@ static int validate_onecycle(const lr_schedule *s, lr_config_error *err)
 static int validate_plateau(const lr_schedule *s, lr_config_error *err)
 {
     if (isnan(s->factor) || s->factor >= 1.0)
-        return fail(err, "factor", "Factor should be < 1.0, got %.17g", s->factor);
+        return lr_config_fail(err, "factor", "Factor should be < 1.0, got %.17g", s->factor);
     if (check_real(err, "factor", s->factor, 0.0))
         return -1;
     if ((unsigned)s->plateau_mode > LR_PLATEAU_MAX)
-        return fail(err, "mode", "mode is unknown (min or max)");
+        return lr_config_fail(err, "mode", "mode is unknown (min or max)");
     if ((unsigned)s->threshold_mode > LR_THRESHOLD_ABS)
-        return fail(err, "threshold_mode", "threshold mode is unknown (rel or abs)");
+        return lr_config_fail(err, "threshold_mode", "threshold mode is unknown (rel or abs)");
     if (s->patience < 0)
-        return fail(err, "patience", "must be a whole number >= 0, got %ld", s->patience);
+        return lr_config_fail(err, "patience", "must be a whole number >= 0, got %ld", s->patience);
     if (s->cooldown < 0)
-        return fail(err, "cooldown", "must be a whole number >= 0, got %ld", s->cooldown);
+        return lr_config_fail(err, "cooldown", "must be a whole number >= 0, got %ld", s->cooldown);
     if (check_real(err, "threshold", s->threshold, -INFINITY) ||
         check_real(err, "min_lr", s->min_lr, 0.0) || check_real(err, "eps", s->eps, 0.0))
         return -1;
@@ -336,13 +324,13 @@ int lr_schedule_validate(const lr_schedule *s, lr_config_error *err)
     err->field = NULL;
     err->message[0] = '\0';
     if ((unsigned)s->kind >= LR_SCHED_COUNT)
-        return fail(err, "name", "unknown schedule");
+        return lr_config_fail(err, "name", "unknown schedule");
     /* OneCycleLR overwrites the optimizer's rate (which may stay unset); every other schedule
      * starts from it. */
     if (isnan(s->lr) && s->kind != LR_SCHED_ONECYCLE)
-        return fail(err, "lr", "a base learning rate is required");
+        return lr_config_fail(err, "lr", "a base learning rate is required");
     if (!isnan(s->lr) && (!isfinite(s->lr) || s->lr < 0.0))
-        return fail(err, "lr", "Invalid learning rate: %g (must be finite and >= 0)", s->lr);
+        return lr_config_fail(err, "lr", "Invalid learning rate: %g (must be finite and >= 0)", s->lr);
     switch (s->kind) {
     case LR_SCHED_COSINE:
     case LR_SCHED_COSINE_RESTARTS:
@@ -371,21 +359,21 @@ int lr_schedule_check_steps(const lr_schedule *s, long n, lr_config_error *err)
     err->field = NULL;
     err->message[0] = '\0';
     if (n < 1 || n - 1 > LR_SCHEDULE_MAX_STEP)
-        return fail(err, "steps", "must be between 1 and 2^52 + 1, got %ld", n);
+        return lr_config_fail(err, "steps", "must be between 1 and 2^52 + 1, got %ld", n);
     long last = n - 1;
     if (s->kind == LR_SCHED_ONECYCLE) {
         if (last > s->total_steps)
-            return fail(err, "steps", "asks for step %ld but OneCycleLR is defined for steps 0.."
+            return lr_config_fail(err, "steps", "asks for step %ld but OneCycleLR is defined for steps 0.."
                                       "total_steps=%ld (PyTorch 1.13 raises past it)",
                         last, s->total_steps);
         if (last == s->total_steps && onecycle_last_phase_length(s) == 0.0)
-            return fail(err, "pct_start", "leaves the last phase empty: PyTorch 1.13 divides by "
+            return lr_config_fail(err, "pct_start", "leaves the last phase empty: PyTorch 1.13 divides by "
                                           "zero at step total_steps=%ld", s->total_steps);
     }
     if (s->kind == LR_SCHED_CYCLIC && s->cyclic_mode == LR_CYCLIC_TRIANGULAR2) {
         long down = s->step_size_down < 0 ? s->step_size_up : s->step_size_down;
         if (last / (s->step_size_up + down) >= 1024)
-            return fail(err, "steps", "reaches cycle %ld of triangular2, where PyTorch 1.13's "
+            return lr_config_fail(err, "steps", "reaches cycle %ld of triangular2, where PyTorch 1.13's "
                                       "2.**(cycle - 1) overflows (cycles 1..1024 are defined)",
                         last / (s->step_size_up + down) + 1);
     }
@@ -483,18 +471,18 @@ int lr_chain_validate(const lr_chain *c, lr_config_error *err)
     err->field = NULL;
     err->message[0] = '\0';
     if (c->n < 1 || c->n > LR_CHAIN_MAX)
-        return fail(err, "schedulers", "a chain holds 1 to %d schedules, got %zu", LR_CHAIN_MAX, c->n);
+        return lr_config_fail(err, "schedulers", "a chain holds 1 to %d schedules, got %zu", LR_CHAIN_MAX, c->n);
     for (size_t i = 0; i < c->n; i++) {
         if (lr_schedule_validate(&c->parts[i], err) != 0)
             return -1;
         if (!lr_schedule_is_closed_form(c->parts[i].kind))
-            return fail(err, "schedulers", "%s cannot be chained: SequentialLR steps it without a "
+            return lr_config_fail(err, "schedulers", "%s cannot be chained: SequentialLR steps it without a "
                                            "metric", lr_schedule_name(c->parts[i].kind));
     }
     for (size_t i = 0; i + 1 < c->n; i++) {
         long lo = i == 0 ? 1 : c->milestones[i - 1] + 1;
         if (c->milestones[i] < lo || c->milestones[i] > LR_SCHEDULE_MAX_STEP)
-            return fail(err, "milestones", "must be increasing whole numbers >= 1, got %ld at "
+            return lr_config_fail(err, "milestones", "must be increasing whole numbers >= 1, got %ld at "
                                            "position %zu", c->milestones[i], i);
     }
     return 0;
@@ -517,7 +505,7 @@ static size_t part_at(const lr_chain *c, long t)
 int lr_chain_check_steps(const lr_chain *c, long n, lr_config_error *err)
 {
     if (n < 1 || n - 1 > LR_SCHEDULE_MAX_STEP)
-        return fail(err, "steps", "must be between 1 and 2^52 + 1, got %ld", n);
+        return lr_config_fail(err, "steps", "must be between 1 and 2^52 + 1, got %ld", n);
     for (size_t i = 0; i < c->n; i++) {
         long start = part_start(c, i);
         long end = i + 1 < c->n && c->milestones[i] < n ? c->milestones[i] : n;

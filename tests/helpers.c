@@ -90,45 +90,8 @@ static char *read_all(int fd)
 
 lr_cmd_result run_lrlab(const char *const *argv, const char *input)
 {
-    lr_cmd_result res = {.status = -1};
-    char in_path[] = "/tmp/lrlab-test-in-XXXXXX", out_path[] = "/tmp/lrlab-test-out-XXXXXX",
-         err_path[] = "/tmp/lrlab-test-err-XXXXXX";
-    int in_fd = mkstemp(in_path), out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
-    if (in_fd < 0 || out_fd < 0 || err_fd < 0)
-        abort();
-    if (input && write(in_fd, input, strlen(input)) != (ssize_t)strlen(input))
-        abort();
-    lseek(in_fd, 0, SEEK_SET);
-    size_t argc = 0;
-    while (argv[argc])
-        argc++;
-    char **args = calloc(argc + 2, sizeof *args);
-    args[0] = (char *)LRLAB_BIN;
-    for (size_t i = 0; i < argc; i++)
-        args[i + 1] = (char *)argv[i];
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(in_fd, 0);
-        dup2(out_fd, 1);
-        dup2(err_fd, 2);
-        execv(LRLAB_BIN, args);
-        _exit(127);
-    }
-    int st = 0;
-    waitpid(pid, &st, 0);
-    res.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    lseek(out_fd, 0, SEEK_SET);
-    lseek(err_fd, 0, SEEK_SET);
-    res.out = read_all(out_fd);
-    res.err = read_all(err_fd);
-    close(in_fd);
-    close(out_fd);
-    close(err_fd);
-    unlink(in_path);
-    unlink(out_path);
-    unlink(err_path);
-    free(args);
-    return res;
+    static const char *const no_change[] = {NULL};
+    return run_lrlab_env(argv, input, no_change);
 }
 
 void cmd_result_free(lr_cmd_result *r)

@@ -48,6 +48,11 @@ typedef struct lr_config_error {
     char message[160];
 } lr_config_error;
 
+/* Fills *err with the field at fault and a printf-style message, and returns -1: how every
+ * validator in lrlab fails. */
+int lr_config_fail(lr_config_error *err, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* PyTorch 1.13's checks, plus: NaN is rejected for every hyperparameter. Returns 0 when valid. */
 int lr_optim_validate(const lr_optim_config *cfg, lr_config_error *err);
 
