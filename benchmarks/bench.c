@@ -8,9 +8,9 @@
 
 float *lr_bench_alloc(size_t n)
 {
-    size_t bytes = (n * sizeof(float) + 63) / 64 * 64; /* aligned_alloc wants a multiple */
-    if (n > SIZE_MAX / sizeof(float) - 64)
+    if (n > (SIZE_MAX - 63) / sizeof(float))
         return NULL;
+    size_t bytes = (n * sizeof(float) + 63) / 64 * 64; /* aligned_alloc wants a multiple */
     return aligned_alloc(64, bytes ? bytes : 64);
 }
 

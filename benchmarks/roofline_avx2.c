@@ -22,6 +22,7 @@ LR_INLINE __m256 opaque(__m256 v)
     return v;
 }
 
+/* doc:roofline-avx2 */
 /* One block of 8 elements: every load first, then the stores, as the kernels order them. */
 LR_INLINE void block8(size_t i, size_t n_rw, float *const *rw, size_t n_ro, const float *const *ro)
 {
@@ -53,6 +54,7 @@ LR_INLINE void stream(size_t n, size_t n_rw, float *const *rw_in, size_t n_ro,
     }
     for (; i + 8 <= n; i += 8)
         block8(i, n_rw, rw, n_ro, ro);
+    /* end */
     for (; i < n; i++) {
         for (size_t k = 0; k < n_ro; k++) {
             float x = ro[k][i];

@@ -229,11 +229,13 @@ static void time_kernel(gbench_state *st, const update_family *f, const lr_kerne
     }
     const kernel_adapter *a = &adapters[f->kernel];
     unsigned parity = 0;
+    /* doc:bench-update-rule */
     while (gbench_keep_running(st)) {
         a->step(k, &r.scalars[parity], r.n, r.param, r.grad, r.state);
         parity ^= 1u;
         gbench_clobber_memory();
     }
+    /* end */
     run_report(st, &r);
     run_free(&r);
 }

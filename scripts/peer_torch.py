@@ -24,9 +24,10 @@ import statistics
 import sys
 import time
 
-# One thread everywhere, before torch loads its thread pools.
+# One thread everywhere (the comparison is one core against one core), set before torch loads
+# its thread pools.
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+    os.environ[_var] = "1"
 
 try:
     import torch
