@@ -23,8 +23,11 @@ FUZZ     ?=
 ifeq ($(FUZZ),1)
 CFLAGS   += -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 endif
+CXXFLAGS ?= -O2 -g
+CXXFLAGS += -std=c++17 $(WARN) -MMD -MP
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+CXXFLAGS += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
@@ -33,22 +36,35 @@ OPT_SRC  := $(sort $(wildcard optimized/*.c))
 LIB_SRC  := $(sort $(wildcard src/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/*.c))
+BENCH_SRC := $(sort $(wildcard benchmarks/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJ  := $(call obj,$(REF_SRC) $(OPT_SRC) $(LIB_SRC))
 CLI_OBJ  := $(call obj,$(CLI_SRC))
 TEST_OBJ := $(call obj,$(TEST_SRC))
+BENCH_OBJ := $(call obj,$(BENCH_SRC)) $(BUILD)/obj/benchmarks/gbench.o
 
 LIB   := $(BUILD)/liblrlab.a
 BIN   := $(BUILD)/lrlab
 TESTS := $(BUILD)/lrlab-tests
+BENCH := $(BUILD)/lrlab-bench
 
-.PHONY: all test check deps clean install sanitize fuzz fuzz-build valgrind
+.PHONY: all test check deps clean install sanitize fuzz fuzz-build valgrind bench bench-peer
 all: $(LIB) $(BIN)
 
 $(BUILD)/obj/optimized/%.o: optimized/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(AVX2) -c $< -o $@
+
+# Benchmark files named *_avx2.c hold AVX2 code (the roofline loop) and only they get the flags.
+$(BUILD)/obj/benchmarks/%_avx2.o: benchmarks/%_avx2.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(AVX2) -c $< -o $@
+
+# The one C++ file: the C shim over Google Benchmark.
+$(BUILD)/obj/benchmarks/%.o: benchmarks/%.cc
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
@@ -70,12 +86,48 @@ $(BIN): $(CLI_OBJ) $(LIB)
 $(TESTS): $(TEST_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) $^ -lcriterion $(LDLIBS) -o $@
 
+$(BENCH): $(BENCH_OBJ) $(LIB)
+	$(CXX) $(LDFLAGS) $^ -lbenchmark -lpthread $(LDLIBS) -o $@
+
 deps:
 	@scripts/install-deps.sh
 
-# The Criterion suite (agreement, invariants, PyTorch conformance, CLI) in one binary.
-check: docs-check $(BIN) $(TESTS)
+# The Criterion suite (agreement, invariants, PyTorch conformance, CLI) in one binary; then one
+# pass of the benchmarks at the smallest size and of the script that tidies their output, so
+# neither can rot (no speed is asserted).
+check: docs-check $(BIN) $(TESTS) $(BENCH)
 	$(TESTS) --jobs=2
+	$(BENCH) --benchmark_min_time=0.001 --benchmark_filter='/4096$$' \
+	    --benchmark_out=$(BUILD)/bench-smoke.json --benchmark_out_format=json \
+	    >$(BUILD)/bench-smoke.log 2>&1 || { cat $(BUILD)/bench-smoke.log; exit 1; }
+	$(PYTHON) scripts/bench_tidy.py tidy $(BUILD)/bench-smoke.json $(BUILD)/bench-smoke.csv \
+	    >$(BUILD)/bench-smoke.tables
+
+# Speed: every benchmark, BENCH_REPETITIONS times each in random interleaved order, at least
+# BENCH_MIN_TIME seconds per repetition. results/bench.json is Google Benchmark's JSON,
+# results/bench.csv the tidy medians; the ratio tables go to stdout, the console log to
+# results/bench.log. About 2.5 minutes on 2 cores with the defaults.
+BENCH_MIN_TIME    ?= 0.05
+BENCH_REPETITIONS ?= 5
+BENCH_FILTER      ?= .
+PYTHON            ?= python3
+bench: $(BENCH)
+	@mkdir -p results
+	@echo "lrlab-bench: running (load: $$(cut -d' ' -f1-3 /proc/loadavg)); log in results/bench.log"
+	$(BENCH) --benchmark_min_time=$(BENCH_MIN_TIME) --benchmark_repetitions=$(BENCH_REPETITIONS) \
+	    --benchmark_enable_random_interleaving=true --benchmark_filter='$(BENCH_FILTER)' \
+	    --benchmark_out=results/bench.json.tmp --benchmark_out_format=json \
+	    >results/bench.log 2>&1 || { tail -20 results/bench.log; rm -f results/bench.json.tmp; exit 1; }
+	mv results/bench.json.tmp results/bench.json
+	$(PYTHON) scripts/bench_tidy.py tidy results/bench.json results/bench.csv
+
+# The same update rules in PyTorch 1.13 (torch.optim, one thread), then lrlab avx2 / torch.
+PEER_PYTHON ?= /usr/bin/python3
+PEER_FLAGS  ?=
+bench-peer: bench
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+	    $(PEER_PYTHON) scripts/peer_torch.py --out results/peer.csv --roofline results/bench.csv $(PEER_FLAGS)
+	$(PYTHON) scripts/bench_tidy.py peer results/bench.csv results/peer.csv
 
 test: deps
 	$(MAKE) check
@@ -120,7 +172,6 @@ fuzz: fuzz-build
 # Literate docs: weave docs/src/*.md into the committed pages docs/*.md and the HTML site (pandoc).
 # docs-check re-weaves in memory (Markdown only, no pandoc) and fails on a stale page, a missing or
 # never-included region, a broken marker or a dead link; then the weaver's own tests run.
-PYTHON ?= python3
 .PHONY: docs docs-check
 docs:
 	$(PYTHON) scripts/weave.py --html $(BUILD)/docs

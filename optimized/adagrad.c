@@ -33,6 +33,10 @@ LR_INLINE void adagrad_loop(const lr_adagrad_scalars *s, size_t n, float *param,
 void lr_adagrad_step_avx2(const lr_adagrad_scalars *s, size_t n, float *param, const float *grad,
                           float *state_sum)
 {
+    /* A private copy of the scalars: the stores to the arrays cannot alias it, so the compiler keeps
+     * every broadcast in a register instead of reloading it for each block of 8. */
+    const lr_adagrad_scalars copy = *s;
+    s = &copy;
     if (s->use_weight_decay)
         adagrad_loop(s, n, param, grad, state_sum, true);
     else

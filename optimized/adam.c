@@ -61,6 +61,10 @@ LR_INLINE void adam_loop(const lr_adam_scalars *s, size_t n, float *param, const
 void lr_adam_step_avx2(const lr_adam_scalars *s, size_t n, float *param, const float *grad,
                        float *exp_avg, float *exp_avg_sq, float *max_exp_avg_sq)
 {
+    /* A private copy of the scalars: the stores to the arrays cannot alias it, so the compiler keeps
+     * every broadcast in a register instead of reloading it for each block of 8. */
+    const lr_adam_scalars copy = *s;
+    s = &copy;
     bool wd = s->use_weight_decay, ams = s->amsgrad;
     if (s->decoupled) {
         if (ams)

@@ -56,6 +56,10 @@ LR_INLINE void rmsprop_loop(const lr_rmsprop_scalars *s, size_t n, float *param,
 void lr_rmsprop_step_avx2(const lr_rmsprop_scalars *s, size_t n, float *param, const float *grad,
                           float *square_avg, float *grad_avg, float *momentum_buffer)
 {
+    /* A private copy of the scalars: the stores to the arrays cannot alias it, so the compiler keeps
+     * every broadcast in a register instead of reloading it for each block of 8. */
+    const lr_rmsprop_scalars copy = *s;
+    s = &copy;
     bool wd = s->use_weight_decay;
     if (s->centered) {
         if (s->use_momentum)

@@ -42,6 +42,10 @@ LR_INLINE void sgd_loop(const lr_sgd_scalars *s, size_t n, float *param, const f
 void lr_sgd_step_avx2(const lr_sgd_scalars *s, size_t n, float *param, const float *grad,
                       float *momentum_buffer)
 {
+    /* A private copy of the scalars: the stores to the arrays cannot alias it, so the compiler keeps
+     * every broadcast in a register instead of reloading it for each block of 8. */
+    const lr_sgd_scalars copy = *s;
+    s = &copy;
     bool wd = s->use_weight_decay;
     if (!s->use_momentum) {
         if (wd)
