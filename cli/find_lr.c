@@ -38,6 +38,12 @@ static int write_suggestions(const char *cmd, const char *path, const lr_find_re
 
 static int reject_training_flags(const char *cmd, const lr_arg *args, size_t nargs)
 {
+    const lr_arg *schedule = lr_args_find((lr_arg *)args, nargs, "--schedule");
+    if (schedule->seen) {
+        lr_errorf(cmd, "--schedule does not apply to find-lr: the range test sets its own rates "
+                       "(--start-lr, --end-lr, --num-it)");
+        return LR_EXIT_USAGE;
+    }
     static const char *const not_here[] = {"--epochs", "--steps", "--log-every"};
     for (size_t i = 0; i < nargs; i++)
         for (size_t j = 0; j < sizeof not_here / sizeof not_here[0]; j++)
@@ -54,10 +60,10 @@ int lr_cmd_find_lr(int argc, char **argv)
     lr_run_flags rf;
     lr_run_flags_defaults(&rf);
     lr_find_config fc = lr_find_defaults();
-    const char *suggestions = NULL;
+    const char *suggestions = NULL, *schedule = NULL;
     bool no_stop_div = false;
     long num_it = fc.num_it;
-    enum { EXTRA = 5 };
+    enum { EXTRA = 6 };
     lr_arg args[LR_RUN_NFLAGS + EXTRA];
     size_t nargs = lr_run_flag_args(args, &rf);
     const lr_arg extra[EXTRA] = {
@@ -69,6 +75,8 @@ int lr_cmd_find_lr(int argc, char **argv)
          "loss blows up", 0, false},
         {"--suggestions", LR_ARG_STRING, &suggestions, "FILE", "also write the suggestions as CSV "
          "method,lr", 0, false},
+        {"--schedule", LR_ARG_STRING, &schedule, "NAME", "refused: the range test sets its own "
+         "rates (a schedule belongs to lrlab train)", 0, false},
     };
     /* The optimizer flags must stay last: lr_run_setup_make finds them there. */
     memmove(args + EXTRA, args, nargs * sizeof args[0]);

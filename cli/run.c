@@ -109,6 +109,80 @@ static int training_config(const char *cmd, const lr_arg *args, size_t nargs,
     return 0;
 }
 
+/* The schedule's flags and configuration, before anything is built. The base rate is the
+ * optimizer's (PyTorch's initial_lr), so this follows the optimizer's validation. */
+static int schedule_configure(const char *cmd, const lr_run_flags *rf, lr_run_setup *run)
+{
+    const lr_schedule_flags *sf = rf->schedule;
+    if (!sf)
+        return LR_EXIT_OK;
+    if (!sf->name) {
+        for (size_t i = 0; i < rf->schedule_nargs; i++) {
+            if (rf->schedule_args[i].seen) {
+                lr_errorf(cmd, "%s needs --schedule NAME (see lrlab %s --help)",
+                          rf->schedule_args[i].name, cmd);
+                return LR_EXIT_USAGE;
+            }
+        }
+        return LR_EXIT_OK;
+    }
+    run->scheduled = true;
+    return lr_schedule_flags_configure(cmd, rf->schedule_args, rf->schedule_nargs, sf, run->opt.lr,
+                                       &run->schedule, &run->chain);
+}
+
+/* ReduceLROnPlateau's eps is --plateau-eps in a run: say so when --eps lands on an optimizer
+ * without one. */
+static int plateau_eps_hint(const char *cmd, const lr_arg *opt_args, const lr_run_flags *rf,
+                            lr_optim_kind kind)
+{
+    const lr_arg *eps = lr_args_find((lr_arg *)opt_args, LR_OPTIM_NFLAGS, "--eps");
+    if (rf->schedule && rf->schedule->name && strcmp(rf->schedule->name, "plateau") == 0 &&
+        kind == LR_OPT_SGD && eps->seen) {
+        lr_errorf(cmd, "--eps does not apply to --optimizer sgd (ReduceLROnPlateau's eps is "
+                       "--plateau-eps in lrlab %s)", cmd);
+        return LR_EXIT_USAGE;
+    }
+    return LR_EXIT_OK;
+}
+
+/* The rate source: constant, the chain's closed form, or the plateau fed by training. A closed
+ * form must be defined for every rate the run reads: rows t = 0..steps. */
+static int schedule_rates(const char *cmd, lr_run_setup *run)
+{
+    if (!run->scheduled) {
+        run->constant_lr = run->opt.lr;
+        run->rates = (lr_rate_source){.lr_at = lr_rate_constant, .ctx = &run->constant_lr};
+        return LR_EXIT_OK;
+    }
+    if (run->schedule.kind == LR_SCHED_PLATEAU) {
+        lr_plateau_init(&run->plateau, &run->schedule);
+        run->rates = (lr_rate_source){.lr_at = lr_rate_plateau, .on_metric = lr_rate_plateau_metric,
+                                      .ctx = &run->plateau};
+        return LR_EXIT_OK;
+    }
+    long steps = lr_train_total_steps(&run->problem, &run->train);
+    lr_config_error err;
+    if (steps > LR_SCHEDULE_MAX_STEP) {
+        lr_errorf(cmd, "--schedule %s: the run takes %ld optimizer steps, more than a schedule is "
+                       "defined for (2^52)", lr_schedule_name(run->schedule.kind), steps);
+        return LR_EXIT_USAGE;
+    }
+    if (lr_chain_check_steps(&run->chain, steps + 1, &err) != 0) {
+        if (strcmp(err.field, "steps") != 0) {
+            lr_schedule_flags_report(cmd, LR_SCHEDULE_FOR_TRAIN, &run->schedule, &err);
+        } else {
+            bool onecycle = run->schedule.kind == LR_SCHED_ONECYCLE;
+            lr_errorf(cmd, "--schedule %s: the run takes %ld optimizer steps, and the rate after the "
+                           "last one %s%s", lr_schedule_name(run->schedule.kind), steps, err.message,
+                      onecycle ? ": raise --total-steps or shorten the run" : "");
+        }
+        return LR_EXIT_USAGE;
+    }
+    run->rates = (lr_rate_source){.lr_at = lr_rate_chain, .ctx = &run->chain};
+    return LR_EXIT_OK;
+}
+
 int lr_run_setup_make(const char *cmd, const lr_arg *args, size_t nargs, const lr_run_flags *rf,
                       lr_run_setup *run)
 {
@@ -124,8 +198,12 @@ int lr_run_setup_make(const char *cmd, const lr_arg *args, size_t nargs, const l
         return LR_EXIT_USAGE;
     }
     const lr_arg *opt_args = args + nargs - LR_OPTIM_NFLAGS;
-    if (lr_optim_flags_finish(cmd, opt_args, &rf->raw_opt, kind, &run->opt) != 0)
+    if (plateau_eps_hint(cmd, opt_args, rf, kind) != 0 ||
+        lr_optim_flags_finish(cmd, opt_args, &rf->raw_opt, kind, &run->opt) != 0)
         return LR_EXIT_USAGE;
+    int rc = schedule_configure(cmd, rf, run);
+    if (rc != LR_EXIT_OK)
+        return rc;
     lr_impl impl;
     if (lr_impl_parse(rf->impl, &impl) != 0) {
         lr_errorf(cmd, "--impl: unknown implementation '%s' (choose auto, reference or avx2)",
@@ -140,19 +218,18 @@ int lr_run_setup_make(const char *cmd, const lr_arg *args, size_t nargs, const l
     }
     if (nonnegative(cmd, "--seed", rf->seed))
         return LR_EXIT_USAGE;
-    int rc = lr_problem_from_flags(cmd, args, nargs, &rf->problem, (uint64_t)rf->seed,
-                                   &run->problem, &run->x0);
+    rc = lr_problem_from_flags(cmd, args, nargs, &rf->problem, (uint64_t)rf->seed,
+                               &run->problem, &run->x0);
     if (rc != LR_EXIT_OK)
         return rc;
-    if (training_config(cmd, args, nargs, rf, run) != 0) {
+    if (training_config(cmd, args, nargs, rf, run) != 0 || schedule_rates(cmd, run) != 0) {
         lr_run_setup_free(run);
         return LR_EXIT_USAGE;
     }
-    run->constant_lr = run->opt.lr;
-    run->rates = (lr_rate_source){.lr_at = lr_rate_constant, .ctx = &run->constant_lr};
     run->labels = (lr_train_labels){.problem = rf->problem.problem,
                                     .optimizer = lr_optim_name(kind),
-                                    .schedule = "constant",
+                                    .schedule = run->scheduled ? lr_schedule_name(run->schedule.kind)
+                                                               : "constant",
                                     .lr = run->opt.lr,
                                     .seed = (uint64_t)rf->seed};
     return LR_EXIT_OK;

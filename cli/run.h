@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "lrlab/train.h"
+#include "schedule_flags.h"
 
 /* Problem flags as given (strings are parsed after --problem is known). */
 typedef struct lr_problem_flags {
@@ -46,6 +47,11 @@ typedef struct lr_run_flags {
     const char *optimizer, *impl, *output;
     lr_optim_config raw_opt;
     long epochs, steps, batch_size, log_every, seed;
+    /* lrlab train's schedule flags, bound beside the run flags (NULL: find-lr, whose range test
+     * sets its own rates). Without --schedule the rate is the constant --lr. */
+    const lr_schedule_flags *schedule;
+    const lr_arg *schedule_args;
+    size_t schedule_nargs;
 } lr_run_flags;
 
 enum { LR_RUN_NFLAGS = LR_PROBLEM_NFLAGS + LR_OPTIM_NFLAGS + 9 };
@@ -61,20 +67,28 @@ typedef struct lr_train_labels {
     uint64_t seed;
 } lr_train_labels;
 
-/* A run ready for lr_train: owns the problem and the starting point. */
+/* A run ready for lr_train: owns the problem and the starting point. `rates` points into the
+ * setup itself (a plateau's state changes as it is fed), so a setup serves one run and is not
+ * copied. */
 typedef struct lr_run_setup {
     lr_problem problem;
     lr_optim_config opt;
     lr_rate_source rates;
     double constant_lr;
+    bool scheduled;       /* --schedule was given: */
+    lr_schedule schedule; /* its configuration, base rate = opt.lr */
+    lr_chain chain;       /* closed forms: the schedule behind its warmup */
+    lr_plateau plateau;   /* plateau: its state */
     lr_train_config train;
     const struct lr_kernels *kernels;
     lr_train_labels labels;
     float *x0;
 } lr_run_setup;
 
-/* Validates every flag (naming the one at fault) and builds the run. Returns 0, or 2 (1 for I/O
- * failures) after printing why; nothing to free then. */
+/* Validates every flag (naming the one at fault) and builds the run: the schedule is checked
+ * before the problem is built, and refused when it cannot be stepped through the run (OneCycleLR
+ * past total_steps). Returns 0, or 2 (1 for I/O failures) after printing why; nothing to free
+ * then. */
 int lr_run_setup_make(const char *cmd, const lr_arg *args, size_t nargs, const lr_run_flags *rf,
                       lr_run_setup *run);
 void lr_run_setup_free(lr_run_setup *run);

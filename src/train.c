@@ -1,10 +1,12 @@
 /* The training loop (C21-C25 x C01-C16): written once, readably; kernels come from the table it is
  * handed. Full-batch problems log every step, minibatch problems every epoch (or every K steps). */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "lrlab/kernels.h"
+#include "lrlab/schedule.h"
 #include "lrlab/train.h"
 
 uint64_t lr_splitmix64(uint64_t *state)
@@ -29,6 +31,32 @@ double lr_rate_constant(void *ctx, long t)
 {
     (void)t;
     return *(const double *)ctx;
+}
+
+double lr_rate_chain(void *ctx, long t)
+{
+    return lr_chain_lr(ctx, t);
+}
+
+double lr_rate_plateau(void *ctx, long t)
+{
+    (void)t; /* the rate depends on the metrics fed so far, not on the step */
+    return ((const lr_plateau *)ctx)->lr;
+}
+
+void lr_rate_plateau_metric(void *ctx, double metric)
+{
+    lr_plateau_step(ctx, metric);
+}
+
+long lr_train_total_steps(const lr_problem *p, const lr_train_config *tc)
+{
+    if (p->n_train == 0)
+        return tc->steps;
+    size_t bs = tc->batch_size ? tc->batch_size : 1;
+    long per_epoch = (long)((p->n_train + bs - 1) / bs);
+    long total = tc->epochs <= 0 ? 0 : tc->epochs > LONG_MAX / per_epoch ? LONG_MAX : per_epoch * tc->epochs;
+    return tc->steps > 0 && tc->steps < total ? tc->steps : total;
 }
 
 static double now_seconds(void)
@@ -112,8 +140,15 @@ static int run_full_batch(train_run *r)
             return stop_code(emit(r, true, NULL));
         r->step++;
         progress(r);
+        /* Each step is an epoch here (a pass over all the data): reduce-on-plateau sees the
+         * objective at the new point, the row's train_loss, before the next rate is read. */
+        lr_eval ev;
+        if (r->rates->on_metric) {
+            r->p->evaluate(r->p->ctx, r->k, r->params, &ev);
+            r->rates->on_metric(r->rates->ctx, ev.train_loss);
+        }
         if (r->step % every == 0 || r->step == r->total_steps) {
-            rc = emit(r, false, NULL);
+            rc = emit(r, false, r->rates->on_metric ? &ev : NULL);
             if (rc)
                 return stop_code(rc);
         }
@@ -180,17 +215,8 @@ int lr_train(const lr_problem *p, const lr_optim_config *opt, const lr_rate_sour
     } else {
         p->init_params(p->ctx, tc->seed, r.params);
     }
-    if (p->n_train == 0) {
-        r.total_steps = tc->steps;
-        rc = run_full_batch(&r);
-    } else {
-        size_t bs = tc->batch_size ? tc->batch_size : 1;
-        long per_epoch = (long)((p->n_train + bs - 1) / bs);
-        r.total_steps = per_epoch * tc->epochs;
-        if (tc->steps > 0 && tc->steps < r.total_steps)
-            r.total_steps = tc->steps;
-        rc = run_minibatch(&r);
-    }
+    r.total_steps = lr_train_total_steps(p, tc);
+    rc = p->n_train == 0 ? run_full_batch(&r) : run_minibatch(&r);
     lr_optimizer_free(&r.opt);
 out:
     free(r.params);

@@ -14,7 +14,9 @@ struct lr_kernels;
 
 /* Where the rate of each step comes from. lr_at(ctx, t) is the rate in force for the step taken
  * after t steps (t = 0, 1, ...). A performance-based schedule (reduce on plateau) also receives
- * one metric per epoch through on_metric, which may be NULL. */
+ * one metric per epoch through on_metric, which may be NULL, before the next rate is read:
+ * minibatch problems feed the held-out loss (test_loss) after each epoch; full-batch problems,
+ * whose every step is a pass over all the data, feed the objective (train_loss) after each step. */
 typedef struct lr_rate_source {
     double (*lr_at)(void *ctx, long t);
     void (*on_metric)(void *ctx, double metric);
@@ -59,8 +61,19 @@ typedef struct lr_train_hooks {
 int lr_train(const lr_problem *problem, const lr_optim_config *opt, const lr_rate_source *rates,
              const lr_train_config *tc, const struct lr_kernels *k, const lr_train_hooks *hooks);
 
+/* Optimizer steps lr_train will take (before any divergence): full-batch, tc->steps; minibatch,
+ * epochs * ceil(n_train / batch_size), capped by tc->steps when that is > 0 (LONG_MAX when the
+ * product overflows). A schedule that cannot be stepped that far is refused before training. */
+long lr_train_total_steps(const lr_problem *problem, const lr_train_config *tc);
+
 /* A rate source that always gives `*lr` (ctx points at the double). */
 double lr_rate_constant(void *ctx, long t);
+/* Rate sources of the schedules (C07-C16): lr_rate_chain reads a closed-form lr_chain (ctx: const
+ * lr_chain *); lr_rate_plateau and lr_rate_plateau_metric, as lr_at and on_metric, drive an
+ * lr_plateau (ctx: lr_plateau *, initialised; the run changes it, so use it for one run). */
+double lr_rate_chain(void *ctx, long t);
+double lr_rate_plateau(void *ctx, long t);
+void lr_rate_plateau_metric(void *ctx, double metric);
 
 /* Seeded Fisher-Yates shuffle of idx[0..n) (splitmix64), the same on every machine. */
 void lr_shuffle(size_t *idx, size_t n, uint64_t *state);
