@@ -9,6 +9,7 @@
 #include "avx2.h"
 #include "lrlab/schedule.h"
 
+/* doc:schedule-table-lanes */
 /* Lanes 0..k-1 of 4 doubles. */
 LR_INLINE __m256i tail_mask4(size_t k)
 {
@@ -34,9 +35,11 @@ static size_t min_size(long a, size_t b)
 {
     return (size_t)a < b ? (size_t)a : b;
 }
+/* end */
 
 /* ---- Runs of one rate: constant, step, multistep ------------------------------------------- */
 
+/* doc:schedule-table-runs */
 /* The first step after t where the rate may change. */
 static long run_end(const lr_schedule *s, long t)
 {
@@ -68,9 +71,11 @@ static void fill_runs(const lr_schedule *s, long t0, size_t n, double *lr)
     }
 }
 
-/* doc:schedule-table-avx2 */
+/* end */
+
 /* ---- Lane-wise closed forms: the reference's operations in the same order ------------------- */
 
+/* doc:schedule-table-anneal */
 /* start * cos^2(h) + end * sin^2(h), h = pi/2 * (the smaller of p, q): reference anneal_cos. */
 LR_INLINE __m256d anneal_cos4(__m256d start, __m256d end, __m256d pn, __m256d qn, __m256d den)
 {
@@ -90,24 +95,33 @@ LR_INLINE __m256d anneal_linear4(__m256d start, __m256d end, __m256d pn, __m256d
     return _mm256_add_pd(_mm256_mul_pd(start, q), _mm256_mul_pd(end, p));
 }
 
+/* end */
+
+/* doc:schedule-table-decay-power */
 /* t / decay_steps, floored with staircase (exponential, inverse-time). */
 LR_INLINE __m256d decay_power4(const lr_schedule *s, __m256d t)
 {
     __m256d p = _mm256_div_pd(t, _mm256_set1_pd(s->decay_steps));
     return s->staircase ? _mm256_floor_pd(p) : p;
 }
+/* end */
 
 /* Rates that are a function of t alone: exponential, polynomial, linear, inverse-time. */
 LR_INLINE __m256d direct4(const lr_schedule *s, __m256d t)
 {
     __m256d base = _mm256_set1_pd(s->lr), T = _mm256_set1_pd((double)s->total_iters);
     switch (s->kind) {
+    /* doc:schedule-table-exponential */
     case LR_SCHED_EXPONENTIAL:
         return _mm256_mul_pd(base, Sleef_powd4_u10avx2(_mm256_set1_pd(s->gamma), decay_power4(s, t)));
+    /* end */
+    /* doc:schedule-table-polynomial */
     case LR_SCHED_POLYNOMIAL: {
         __m256d q = _mm256_div_pd(_mm256_sub_pd(T, _mm256_min_pd(t, T)), T);
         return _mm256_mul_pd(base, Sleef_powd4_u10avx2(q, _mm256_set1_pd(s->power)));
     }
+    /* end */
+    /* doc:schedule-table-linear */
     case LR_SCHED_LINEAR: {
         __m256d m = _mm256_min_pd(t, T);
         __m256d f = _mm256_add_pd(
@@ -115,19 +129,26 @@ LR_INLINE __m256d direct4(const lr_schedule *s, __m256d t)
             _mm256_mul_pd(_mm256_set1_pd(s->end_factor), _mm256_div_pd(m, T)));
         return _mm256_mul_pd(base, f);
     }
+    /* end */
+    /* doc:schedule-table-inverse-time */
     default: { /* inverse-time */
         __m256d d = _mm256_mul_pd(_mm256_set1_pd(s->decay_rate), decay_power4(s, t));
         return _mm256_div_pd(base, _mm256_add_pd(_mm256_set1_pd(1.0), d));
     }
+    /* end */
     }
 }
 
+/* doc:schedule-table-direct */
 static void fill_direct(const lr_schedule *s, long t0, size_t n, double *lr)
 {
     for (size_t i = 0; i < n; i += 4)
         store4(lr + i, direct4(s, iota4((double)(t0 + (long)i))), n - i);
 }
 
+/* end */
+
+/* doc:schedule-table-cosine */
 /* CosineAnnealingLR by half periods [kT, (k+1)T): the distance a from the last peak rises with t
  * for even k and falls for odd k (the reference's a = min(r, 2T - r), r = t mod 2T). */
 static void fill_cosine(const lr_schedule *s, long t0, size_t n, double *lr)
@@ -168,6 +189,9 @@ static void fill_restarts(const lr_schedule *s, long t0, size_t n, double *lr)
     }
 }
 
+/* end */
+
+/* doc:schedule-table-cyclic */
 /* CyclicLR by ramps: within a cycle, r = t mod total rises through [0, step_size_up]
  * (sf = r/up, cf = (up - r)/up) and then falls (sf = (total - r)/down, cf = (r - up)/down); the
  * amplitude scale is per cycle or gamma^t per lane. Reference: cyclic_position. */
@@ -208,6 +232,9 @@ static void fill_cyclic(const lr_schedule *s, long t0, size_t n, double *lr, dou
     }
 }
 
+/* end */
+
+/* doc:schedule-table-onecycle */
 /* OneCycleLR phase by phase: pct = (t - start_step) / (end_step - start_step) inside a phase. */
 static void fill_onecycle(const lr_schedule *s, long t0, size_t n, double *lr, double *momentum)
 {
@@ -238,6 +265,7 @@ static void fill_onecycle(const lr_schedule *s, long t0, size_t n, double *lr, d
 }
 /* end */
 
+/* doc:schedule-table-avx2 */
 void lr_schedule_table_avx2(const lr_schedule *s, long t0, size_t n, double *lr, double *momentum)
 {
     if (!lr_schedule_has_momentum(s))
@@ -271,3 +299,4 @@ void lr_schedule_table_avx2(const lr_schedule *s, long t0, size_t n, double *lr,
         break;
     }
 }
+/* end */

@@ -5,7 +5,7 @@
 
 #include "lrlab/schedule.h"
 
-/* doc:schedule-closed-forms */
+/* doc:schedule-anneal */
 /* (1 + cos(pi p)) / 2 = cos^2(pi p / 2) and (1 - cos(pi p)) / 2 = sin^2(pi p / 2): annealing from
  * `start` to `end` as p = pn/den runs from 0 to 1, with q = qn/den = 1 - p. Written with squares so
  * no term cancels (1 + cos(x) near x = pi would), and the angle taken from the smaller of p and q
@@ -28,12 +28,18 @@ static double anneal_linear(double start, double end, double pn, double qn, doub
     return start * q + end * p;
 }
 
+/* end */
+
+/* doc:schedule-constant */
 /* C07 ConstantLR: factor until total_iters. */
 static double constant_lr(const lr_schedule *s, long t)
 {
     return t < s->total_iters ? s->lr * s->factor : s->lr;
 }
 
+/* end */
+
+/* doc:schedule-step */
 /* C08 StepLR: gamma^(t div step_size); MultiStepLR: gamma^(milestones <= t, with repeats). */
 static double step_lr(const lr_schedule *s, long t)
 {
@@ -48,6 +54,9 @@ static double multistep_lr(const lr_schedule *s, long t)
     return s->lr * pow(s->gamma, (double)k);
 }
 
+/* end */
+
+/* doc:schedule-exponential */
 /* C09 ExponentialLR (decay_steps = 1) and Keras ExponentialDecay: gamma^(t / decay_steps),
  * floored with staircase. */
 static double exponential_lr(const lr_schedule *s, long t)
@@ -58,6 +67,9 @@ static double exponential_lr(const lr_schedule *s, long t)
     return s->lr * pow(s->gamma, p);
 }
 
+/* end */
+
+/* doc:schedule-polynomial */
 /* C10 PolynomialLR: (1 - min(t, T)/T)^power, the fraction computed from whole numbers. */
 static double polynomial_lr(const lr_schedule *s, long t)
 {
@@ -66,6 +78,9 @@ static double polynomial_lr(const lr_schedule *s, long t)
     return s->lr * pow(q, s->power);
 }
 
+/* end */
+
+/* doc:schedule-linear */
 /* C14 LinearLR: the factor moves from start_factor to end_factor over total_iters steps. */
 static double linear_lr(const lr_schedule *s, long t)
 {
@@ -75,6 +90,9 @@ static double linear_lr(const lr_schedule *s, long t)
     return s->lr * f;
 }
 
+/* end */
+
+/* doc:schedule-inverse-time */
 /* C11 Keras InverseTimeDecay: lr / (1 + decay_rate * t / decay_steps), floored with staircase. */
 static double inverse_time_lr(const lr_schedule *s, long t)
 {
@@ -84,6 +102,9 @@ static double inverse_time_lr(const lr_schedule *s, long t)
     return s->lr / (1.0 + s->decay_rate * p);
 }
 
+/* end */
+
+/* doc:schedule-cosine */
 /* C13 CosineAnnealingLR: PyTorch's recursion does not stop at T_max; its closed form is periodic
  * with period 2 T_max, down from lr to eta_min and back up. a = distance from the last peak. */
 static double cosine_lr(const lr_schedule *s, long t)
@@ -114,6 +135,9 @@ static double restarts_lr(const lr_schedule *s, long t)
     return anneal_cos(s->lr, s->eta_min, p.cur, p.period - p.cur, p.period);
 }
 
+/* end */
+
+/* doc:schedule-cyclic */
 /* C12 CyclicLR: sf rises 0 -> 1 over step_size_up steps and falls back over step_size_down;
  * the amplitude is scaled per cycle (triangular2: 1/2^(cycle-1)) or per step (exp_range: gamma^t).
  * PyTorch takes x = 1 + t/total - floor(1 + t/total); the remainder in whole numbers is the same
@@ -163,6 +187,9 @@ static double cyclic_momentum(const lr_schedule *s, long t)
     return s->max_momentum * c.one_minus_w + s->base_momentum * c.w;
 }
 
+/* end */
+
+/* doc:schedule-onecycle */
 /* C15 OneCycleLR: two phases (up to max_lr, down to min_lr) or three (up, back to initial_lr, down
  * to min_lr); phase i covers the steps after the previous phase's end_step up to its own, and the
  * last phase everything after (PyTorch's search, with its float end_steps). */
@@ -209,6 +236,9 @@ static double onecycle_momentum(const lr_schedule *s, long t)
     return onecycle_anneal(s, t, p.start_momentum, p.end_momentum, &p);
 }
 
+/* end */
+
+/* doc:schedule-closed-forms */
 double lr_schedule_lr(const lr_schedule *s, long t)
 {
     switch (s->kind) {
@@ -233,7 +263,6 @@ double lr_schedule_momentum(const lr_schedule *s, long t)
         return NAN;
     return s->kind == LR_SCHED_CYCLIC ? cyclic_momentum(s, t) : onecycle_momentum(s, t);
 }
-/* end */
 
 void lr_schedule_table_ref(const lr_schedule *s, long t0, size_t n, double *lr, double *momentum)
 {
@@ -243,3 +272,4 @@ void lr_schedule_table_ref(const lr_schedule *s, long t0, size_t n, double *lr, 
         for (size_t i = 0; i < n; i++)
             momentum[i] = lr_schedule_momentum(s, t0 + (long)i);
 }
+/* end */
