@@ -61,4 +61,11 @@ double lr_log_uniform(uint64_t *state, double lo, double hi);
  * the samples, sizes differ by at most one. */
 void lr_fold_bounds(size_t n, size_t k, size_t f, size_t *start, size_t *end);
 
+/* Fold f of k over samples 0..n-1, the permutation shuffled by lr_shuffle from a state derived from
+ * `seed`: val gets the end - start samples of the block (lr_fold_bounds), train the other n - (end -
+ * start), each in ascending order. The k validation blocks of one seed partition 0..n-1. Requires
+ * 2 <= k <= n and f < k (so both parts are non-empty). Returns 0, -1 when memory runs out, -2 for
+ * invalid arguments. */
+int lr_fold_split(size_t n, size_t k, size_t f, uint64_t seed, size_t *train, size_t *val);
+
 #endif
