@@ -19,10 +19,28 @@ void lr_log_grid(double lo, double hi, size_t count, double *out)
     out[count - 1] = hi; /* the endpoints exactly, not through exp(log()) */
 }
 
+/* u in [0, 1) from the top 53 bits of one draw. */
+static double unit(uint64_t *state)
+{
+    return (double)(lr_splitmix64(state) >> 11) * 0x1.0p-53;
+}
+
+/* Rounding in exp, log or the scaling can step an ulp past an end; the contract is the range. */
+static double clamp(double v, double lo, double hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
 double lr_log_uniform(uint64_t *state, double lo, double hi)
 {
-    double u = (double)(lr_splitmix64(state) >> 11) * 0x1.0p-53;
-    return exp(log(lo) + (log(hi) - log(lo)) * u);
+    double u = unit(state);
+    return clamp(exp(log(lo) + (log(hi) - log(lo)) * u), lo, hi);
+}
+
+double lr_uniform(uint64_t *state, double lo, double hi)
+{
+    double u = unit(state);
+    return clamp(lo + (hi - lo) * u, lo, hi);
 }
 
 void lr_fold_bounds(size_t n, size_t k, size_t f, size_t *start, size_t *end)

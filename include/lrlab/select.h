@@ -52,8 +52,10 @@ void lr_find_suggest(const double *lrs, const double *smoothed, size_t n, long n
 /* ---- C18 grid and random search ------------------------------------------------------------ */
 /* count log-spaced rates from lo to hi inclusive (count 1: lo). Requires 0 < lo <= hi. */
 void lr_log_grid(double lo, double hi, size_t count, double *out);
-/* One log-uniform draw in [lo, hi] from a splitmix64 state. */
+/* One log-uniform draw in [lo, hi] from a splitmix64 state (0 < lo <= hi). */
 double lr_log_uniform(uint64_t *state, double lo, double hi);
+/* One uniform draw in [lo, hi] from a splitmix64 state (lo <= hi). */
+double lr_uniform(uint64_t *state, double lo, double hi);
 
 /* ---- C19 k-fold cross-validation ------------------------------------------------------------
  * Fold f of k over n samples (after a seeded shuffle of 0..n-1 into perm): the validation block
