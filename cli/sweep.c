@@ -1,6 +1,7 @@
 /* lrlab sweep (C18 grid and random search, C19 k-fold cross-validation): runs every planned train
  * run on -j threads, rewrites the output atomically after each, resumes from it, prints the plan
  * for GNU parallel or a cluster, merges planned runs' CSVs, and chooses the rate. */
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -184,8 +185,9 @@ static int check_counts(const char *cmd, sweep_cmd *c)
         lr_errorf(cmd, "--seeds must be between 1 and %d, got %ld", SWEEP_MAX_RUNS, f->seeds);
         return LR_EXIT_USAGE;
     }
-    if (c->rf.seed < 0 || c->rf.seed > 0x7fffffffL) {
-        lr_errorf(cmd, "--seed must be between 0 and 2147483647, got %ld", c->rf.seed);
+    if (c->rf.seed < 0 || c->rf.seed > LONG_MAX - f->seeds) {
+        lr_errorf(cmd, "--seed must be between 0 and %ld (with --seeds %ld), got %ld",
+                  LONG_MAX - f->seeds, f->seeds, c->rf.seed);
         return LR_EXIT_USAGE;
     }
     if (given(c, "--folds") && (f->folds < 2 || f->folds > SWEEP_MAX_RUNS)) {
@@ -546,8 +548,8 @@ static int execute(const char *cmd, sweep_cmd *c)
     size_t before = c->table.finished;
     if (c->sf.merge)
         rc = merge_share(cmd, c, todo, ntodo);
-    else if (ntodo > 0)
-        rc = run_share(cmd, c, todo, ntodo);
+    else if (ntodo > 0 && (rc = sweep_table_write(&c->table, cmd, c->rf.output)) == LR_EXIT_OK)
+        rc = run_share(cmd, c, todo, ntodo); /* the output was writable before any run began */
     free(todo);
     if (rc != LR_EXIT_OK)
         return rc;

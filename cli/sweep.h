@@ -9,7 +9,7 @@
 
 #include "cli.h"
 
-enum { SWEEP_MAX_VARY = 8, SWEEP_MAX_RUNS = 1000000 };
+enum { SWEEP_MAX_VARY = 8, SWEEP_MAX_RUNS = 100000 };
 
 /* One hyperparameter drawn per point: --vary NAME:LO:HI[:log]. */
 typedef struct sweep_vary {
@@ -108,7 +108,8 @@ int sweep_table_add_csv(sweep_table *t, const char *cmd, const sweep_run *run, c
  * A missing or empty file holds no rows. Returns 0, 2 after a message, 1 for read errors. */
 int sweep_table_load(sweep_table *t, const char *cmd, const char *path);
 
-/* Writes the header and the finished rows in plan order, atomically. Returns 0 or 1. */
+/* Writes the header and the finished rows in plan order, atomically. Returns 0, or 2 when the file
+ * cannot be created, 1 for write errors. */
 int sweep_table_write(const sweep_table *t, const char *cmd, const char *path);
 
 /* The summary per point and the chosen rate: CSV to `csv_path` (NULL: none) and one line on

@@ -390,7 +390,7 @@ int sweep_table_write(const sweep_table *t, const char *cmd, const char *path)
     lr_output out;
     int rc = lr_output_open(&out, cmd, path);
     if (rc != LR_EXIT_OK)
-        return LR_EXIT_FAILURE;
+        return rc;
     fprintf(out.f, "%s\n", t->header);
     for (size_t i = 0; i < t->plan->n; i++)
         if (t->payload[i])

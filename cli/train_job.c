@@ -174,7 +174,7 @@ int lr_train_job_run(const char *cmd, lr_train_job *job, FILE *f, lr_progress_fn
     lr_run_setup *run = &job->run;
     int trc = lr_train(&run->problem, &run->opt, &run->rates, &run->train, run->kernels, &hooks);
     if (trc != 0) {
-        lr_errorf(cmd, "out of memory");
+        lr_errorf(cmd, trc == -2 ? "invalid fold split (a bug)" : "out of memory");
         free(rows.row);
         return LR_EXIT_FAILURE;
     }
