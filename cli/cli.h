@@ -90,6 +90,7 @@ int lr_cmd_replay(int argc, char **argv);
 int lr_cmd_train(int argc, char **argv);
 int lr_cmd_find_lr(int argc, char **argv);
 int lr_cmd_schedule(int argc, char **argv);
+int lr_cmd_sweep(int argc, char **argv);
 
 /* ---- Optimizer hyperparameter flags (replay, train, find-lr, sweep share them) ------------- */
 

@@ -15,6 +15,7 @@ static const subcommand subcommands[] = {
     {"train", lr_cmd_train, "one training run of a problem (C21-C25) with an optimizer and schedule"},
     {"find-lr", lr_cmd_find_lr, "the LR range test (C17) with fast.ai's three suggestions"},
     {"schedule", lr_cmd_schedule, "the learning rate a schedule gives at each step (C07-C16)"},
+    {"sweep", lr_cmd_sweep, "grid or random search of the rate (C18), k-fold cross-validation (C19)"},
 };
 
 static void usage(FILE *f)

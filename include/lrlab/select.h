@@ -52,13 +52,22 @@ void lr_find_suggest(const double *lrs, const double *smoothed, size_t n, long n
 /* ---- C18 grid and random search ------------------------------------------------------------ */
 /* count log-spaced rates from lo to hi inclusive (count 1: lo). Requires 0 < lo <= hi. */
 void lr_log_grid(double lo, double hi, size_t count, double *out);
-/* One log-uniform draw in [lo, hi] from a splitmix64 state. */
+/* One log-uniform draw in [lo, hi] from a splitmix64 state (0 < lo <= hi). */
 double lr_log_uniform(uint64_t *state, double lo, double hi);
+/* One uniform draw in [lo, hi] from a splitmix64 state (lo <= hi). */
+double lr_uniform(uint64_t *state, double lo, double hi);
 
 /* ---- C19 k-fold cross-validation ------------------------------------------------------------
  * Fold f of k over n samples (after a seeded shuffle of 0..n-1 into perm): the validation block
  * is perm[start, end) with start = f*n/k, end = (f+1)*n/k; the rest is training. Folds partition
  * the samples, sizes differ by at most one. */
 void lr_fold_bounds(size_t n, size_t k, size_t f, size_t *start, size_t *end);
+
+/* Fold f of k over samples 0..n-1, the permutation shuffled by lr_shuffle from a state derived from
+ * `seed`: val gets the end - start samples of the block (lr_fold_bounds), train the other n - (end -
+ * start), each in ascending order. The k validation blocks of one seed partition 0..n-1. Requires
+ * 2 <= k <= n and f < k (so both parts are non-empty). Returns 0, -1 when memory runs out, -2 for
+ * invalid arguments. */
+int lr_fold_split(size_t n, size_t k, size_t f, uint64_t seed, size_t *train, size_t *val);
 
 #endif

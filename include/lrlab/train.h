@@ -30,6 +30,17 @@ typedef struct lr_train_config {
     uint64_t seed;     /* parameters and shuffling */
     long log_every;    /* 0: full-batch every step, minibatch every epoch; K: every K steps */
     const float *x0;   /* optional starting point (dim floats), else the problem's init */
+    /* Optional subsets of the training samples (minibatch problems only; NULL: unused), as k-fold
+     * cross-validation (C19) needs them. train_idx: train on these n_train_idx samples only (the
+     * epoch is a pass over them). val_idx: the n_val_idx held-out samples; when set, every row
+     * reports val_loss, their mean loss (the problem's loss_grad over chunks, into a scratch
+     * gradient), train_loss becomes the mean loss over the training samples in use, and the problem's
+     * evaluate is never called, so its test set is never touched (test_loss, test_acc, dist are
+     * NaN). The watched loss (divergence, on_metric) is then val_loss. Entries must be < n_train. */
+    const size_t *train_idx;
+    size_t n_train_idx;
+    const size_t *val_idx;
+    size_t n_val_idx;
 } lr_train_config;
 
 typedef struct lr_train_row {
@@ -39,6 +50,7 @@ typedef struct lr_train_row {
     lr_eval eval;    /* losses, accuracy, dist at this point */
     double seconds;  /* wall time spent training so far, evaluation excluded */
     bool diverged;   /* the loss became non-finite: this is the last row */
+    double val_loss; /* mean loss over lr_train_config.val_idx; NaN without one */
 } lr_train_row;
 
 /* Receives each row as it is made; 0 to go on, a negative value to stop training (lr_train
@@ -56,7 +68,8 @@ typedef struct lr_train_hooks {
 } lr_train_hooks;
 
 /* Trains `problem` with optimizer `opt` at the rates of `rates`, kernels from `k`. Returns 0 when
- * training ran to the end or diverged (the last row says which), -1 when memory ran out, or the
+ * training ran to the end or diverged (the last row says which), -1 when memory ran out, -2 for
+ * invalid sample subsets (given for a full-batch problem, empty, or an index >= n_train), or the
  * sink's non-zero value. */
 int lr_train(const lr_problem *problem, const lr_optim_config *opt, const lr_rate_source *rates,
              const lr_train_config *tc, const struct lr_kernels *k, const lr_train_hooks *hooks);
