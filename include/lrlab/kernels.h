@@ -3,6 +3,7 @@
 #ifndef LRLAB_KERNELS_H
 #define LRLAB_KERNELS_H
 
+#include "lrlab/objective_nn.h"
 #include "lrlab/optim.h"
 
 /* X(name, function-pointer type, reference function, AVX2 function, concept IDs) */
@@ -10,7 +11,12 @@
     X(sgd, lr_sgd_step_fn, lr_sgd_step_ref, lr_sgd_step_avx2, "C01 C02")                   \
     X(adagrad, lr_adagrad_step_fn, lr_adagrad_step_ref, lr_adagrad_step_avx2, "C03")       \
     X(rmsprop, lr_rmsprop_step_fn, lr_rmsprop_step_ref, lr_rmsprop_step_avx2, "C04")       \
-    X(adam, lr_adam_step_fn, lr_adam_step_ref, lr_adam_step_avx2, "C05 C06")
+    X(adam, lr_adam_step_fn, lr_adam_step_ref, lr_adam_step_avx2, "C05 C06")               \
+    X(dense_forward, lr_dense_forward_fn, lr_dense_forward_ref, lr_dense_forward_avx2,     \
+      "C24 C25")                                                                           \
+    X(dense_backward, lr_dense_backward_fn, lr_dense_backward_ref, lr_dense_backward_avx2, \
+      "C24 C25")                                                                           \
+    X(softmax_xent, lr_softmax_xent_fn, lr_softmax_xent_ref, lr_softmax_xent_avx2, "C24 C25")
 
 /* A table of kernels of one implementation. Procedures (the optimizer, training, range test)
  * call kernels only through a table they are handed. */

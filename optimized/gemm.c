@@ -1,0 +1,252 @@
+/* C24/C25 AVX2+FMA GEMM: where training time goes. BLIS's loop nest around a 6x16 register tile:
+ * B packed in KC x NR micro-panels, A in MR x KC micro-panels, zero-padded edges, and either
+ * orientation of C chosen so the tiles waste the least work. */
+#include <immintrin.h>
+#include <string.h>
+
+#include "gemm.h"
+#include "lrlab/objective_nn.h"
+
+#define MR LR_GEMM_MR
+#define NR LR_GEMM_NR
+#define KC LR_GEMM_KC
+#define MC LR_GEMM_MC
+#define NC LR_GEMM_NC
+#define PACK_SLACK 64 /* the 6-row packer stores 8 floats where 6 belong */
+
+_Static_assert(KC * NC + MC * KC + PACK_SLACK <= LR_DENSE_SCRATCH_FLOATS,
+               "LR_DENSE_SCRATCH_FLOATS must hold the packed B block, the A block and the slack");
+_Static_assert(MC % MR == 0 && NC % NR == 0, "blocks must be whole micro-panels");
+
+static size_t min_size(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+static lr_cmat sub(lr_cmat m, size_t i, size_t j)
+{
+    return (lr_cmat){m.p + i * m.rs + j * m.cs, m.rs, m.cs};
+}
+
+/* In-register 8x8 transpose: row t of the result is column t of the input. */
+static inline void transpose8(__m256 r[8])
+{
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xee);
+    __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xee);
+    __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xee);
+    __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xee);
+    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+    r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+    r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+    r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+    r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
+/* ---- Packing --------------------------------------------------------------------------------
+ * A micro-panel: for p = 0..kc-1, the MR values A[i0..i0+MR)[p]. B micro-panel: for each p, the
+ * NR values B[p][j0..j0+NR). The kernel then reads both with unit stride. */
+
+/* Full panel from MR rows that are contiguous along k: 8x8 transposes (two rows of zeros). Each
+ * store writes 8 floats at a stride of 6; the next store overwrites the 2 extra. */
+static void pack_a_rows(size_t kc, const float *a, size_t rs, float *ap)
+{
+    size_t p = 0;
+    for (; p + 8 <= kc; p += 8) {
+        __m256 r[8];
+        for (int i = 0; i < MR; i++)
+            r[i] = _mm256_loadu_ps(a + i * rs + p);
+        r[6] = r[7] = _mm256_setzero_ps();
+        transpose8(r);
+        for (int t = 0; t < 8; t++)
+            _mm256_storeu_ps(ap + (p + t) * MR, r[t]);
+    }
+    for (; p < kc; p++)
+        for (int i = 0; i < MR; i++)
+            ap[p * MR + i] = a[i * rs + p];
+}
+
+static void pack_a(size_t mc, size_t kc, lr_cmat a, float *ap)
+{
+    for (size_t i0 = 0; i0 < mc; i0 += MR, ap += MR * kc) {
+        size_t mr = min_size(MR, mc - i0);
+        const float *src = a.p + i0 * a.rs;
+        if (mr == MR && a.cs == 1) {
+            pack_a_rows(kc, src, a.rs, ap);
+        } else if (mr == MR && a.rs == 1) {
+            for (size_t p = 0; p < kc; p++)
+                memcpy(ap + p * MR, src + p * a.cs, MR * sizeof(float));
+        } else {
+            for (size_t p = 0; p < kc; p++)
+                for (size_t i = 0; i < MR; i++)
+                    ap[p * MR + i] = i < mr ? src[i * a.rs + p * a.cs] : 0.0f;
+        }
+    }
+}
+
+/* Full panel from NR columns that are contiguous along k: two 8x8 transposes per 8 values of k. */
+static void pack_b_cols(size_t kc, const float *b, size_t cs, float *bp)
+{
+    size_t p = 0;
+    for (; p + 8 <= kc; p += 8) {
+        for (int half = 0; half < 2; half++) {
+            __m256 r[8];
+            for (int j = 0; j < 8; j++)
+                r[j] = _mm256_loadu_ps(b + (size_t)(8 * half + j) * cs + p);
+            transpose8(r);
+            for (int t = 0; t < 8; t++)
+                _mm256_store_ps(bp + (p + t) * NR + 8 * half, r[t]);
+        }
+    }
+    for (; p < kc; p++)
+        for (size_t j = 0; j < NR; j++)
+            bp[p * NR + j] = b[j * cs + p];
+}
+
+static void pack_b(size_t kc, size_t nc, lr_cmat b, float *bp)
+{
+    for (size_t j0 = 0; j0 < nc; j0 += NR, bp += NR * kc) {
+        size_t nr = min_size(NR, nc - j0);
+        const float *src = b.p + j0 * b.cs;
+        if (nr == NR && b.cs == 1) {
+            for (size_t p = 0; p < kc; p++) {
+                _mm256_store_ps(bp + p * NR, _mm256_loadu_ps(src + p * b.rs));
+                _mm256_store_ps(bp + p * NR + 8, _mm256_loadu_ps(src + p * b.rs + 8));
+            }
+        } else if (nr == NR && b.rs == 1) {
+            pack_b_cols(kc, src, b.cs, bp);
+        } else {
+            for (size_t p = 0; p < kc; p++)
+                for (size_t j = 0; j < NR; j++)
+                    bp[p * NR + j] = j < nr ? src[p * b.rs + j * b.cs] : 0.0f;
+        }
+    }
+}
+
+/* ---- The micro-kernel -------------------------------------------------------------------------
+ * 12 accumulators hold the 6x16 tile; per k: two loads of B, six broadcasts of A, twelve FMAs.
+ * The tile starts at 0 and is added to C at the end (or stored when `add` is false). */
+
+/* doc:gemm-microkernel-avx2 */
+#define LR_GEMM_STEP(u)                                                                       \
+    do {                                                                                      \
+        __m256 b0 = _mm256_load_ps(b + NR * (u)), b1 = _mm256_load_ps(b + NR * (u) + 8);      \
+        __m256 a0 = _mm256_broadcast_ss(a + MR * (u) + 0);                                   \
+        c00 = _mm256_fmadd_ps(a0, b0, c00);                                                   \
+        c01 = _mm256_fmadd_ps(a0, b1, c01);                                                   \
+        a0 = _mm256_broadcast_ss(a + MR * (u) + 1);                                          \
+        c10 = _mm256_fmadd_ps(a0, b0, c10);                                                   \
+        c11 = _mm256_fmadd_ps(a0, b1, c11);                                                   \
+        a0 = _mm256_broadcast_ss(a + MR * (u) + 2);                                          \
+        c20 = _mm256_fmadd_ps(a0, b0, c20);                                                   \
+        c21 = _mm256_fmadd_ps(a0, b1, c21);                                                   \
+        a0 = _mm256_broadcast_ss(a + MR * (u) + 3);                                          \
+        c30 = _mm256_fmadd_ps(a0, b0, c30);                                                   \
+        c31 = _mm256_fmadd_ps(a0, b1, c31);                                                   \
+        a0 = _mm256_broadcast_ss(a + MR * (u) + 4);                                          \
+        c40 = _mm256_fmadd_ps(a0, b0, c40);                                                   \
+        c41 = _mm256_fmadd_ps(a0, b1, c41);                                                   \
+        a0 = _mm256_broadcast_ss(a + MR * (u) + 5);                                          \
+        c50 = _mm256_fmadd_ps(a0, b0, c50);                                                   \
+        c51 = _mm256_fmadd_ps(a0, b1, c51);                                                   \
+    } while (0)
+
+static void kernel_6x16(size_t kc, const float *restrict a, const float *restrict b, float *c,
+                        size_t rsc, size_t csc, size_t mr, size_t nr, bool add)
+{
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    size_t p = 0;
+    for (; p + 4 <= kc; p += 4, a += 4 * MR, b += 4 * NR) {
+        LR_GEMM_STEP(0);
+        LR_GEMM_STEP(1);
+        LR_GEMM_STEP(2);
+        LR_GEMM_STEP(3);
+    }
+    for (; p < kc; p++, a += MR, b += NR)
+        LR_GEMM_STEP(0);
+
+    __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    if (mr == MR && nr == NR && csc == 1) {
+        for (int i = 0; i < MR; i++) {
+            float *row = c + i * rsc;
+            __m256 v0 = acc[i][0], v1 = acc[i][1];
+            if (add) {
+                v0 = _mm256_add_ps(_mm256_loadu_ps(row), v0);
+                v1 = _mm256_add_ps(_mm256_loadu_ps(row + 8), v1);
+            }
+            _mm256_storeu_ps(row, v0);
+            _mm256_storeu_ps(row + 8, v1);
+        }
+        return;
+    }
+    float tile[MR][NR];
+    for (int i = 0; i < MR; i++) {
+        _mm256_storeu_ps(tile[i], acc[i][0]);
+        _mm256_storeu_ps(tile[i] + 8, acc[i][1]);
+    }
+    for (size_t i = 0; i < mr; i++)
+        for (size_t j = 0; j < nr; j++) {
+            float *dst = c + i * rsc + j * csc;
+            *dst = add ? *dst + tile[i][j] : tile[i][j];
+        }
+}
+/* end */
+
+/* Tiles cover ceil(m/MR)*MR x ceil(n/NR)*NR; computing C^T = B^T A^T swaps the roles. */
+static size_t padded_work(size_t m, size_t n)
+{
+    return (m + MR - 1) / MR * MR * ((n + NR - 1) / NR * NR);
+}
+
+/* doc:gemm-avx2 */
+void lr_gemm_avx2(size_t m, size_t n, size_t k, lr_cmat a, lr_cmat b, float *c, size_t rsc,
+                  size_t csc, bool accumulate, float *scratch)
+{
+    if (m == 0 || n == 0)
+        return;
+    if (k == 0) {
+        for (size_t i = 0; !accumulate && i < m; i++)
+            for (size_t j = 0; j < n; j++)
+                c[i * rsc + j * csc] = 0.0f;
+        return;
+    }
+    if (padded_work(n, m) < padded_work(m, n)) {
+        lr_cmat at = {b.p, b.cs, b.rs}, bt = {a.p, a.cs, a.rs};
+        size_t t = m;
+        m = n;
+        n = t;
+        a = at;
+        b = bt;
+        t = rsc;
+        rsc = csc;
+        csc = t;
+    }
+    float *bp = scratch, *ap = scratch + KC * NC;
+    /* Equal k blocks: 784 = 4 x 196 rather than 3 x 256 + 16. */
+    size_t kblocks = (k + KC - 1) / KC, kcb = (k + kblocks - 1) / kblocks;
+    for (size_t jc = 0; jc < n; jc += NC) {
+        size_t nc = min_size(NC, n - jc);
+        for (size_t pc = 0; pc < k; pc += kcb) {
+            size_t kc = min_size(kcb, k - pc);
+            pack_b(kc, nc, sub(b, pc, jc), bp);
+            for (size_t ic = 0; ic < m; ic += MC) {
+                size_t mc = min_size(MC, m - ic);
+                pack_a(mc, kc, sub(a, ic, pc), ap);
+                for (size_t jr = 0; jr < nc; jr += NR)
+                    for (size_t ir = 0; ir < mc; ir += MR)
+                        kernel_6x16(kc, ap + ir * kc, bp + jr * kc,
+                                    c + (ic + ir) * rsc + (jc + jr) * csc, rsc, csc,
+                                    min_size(MR, mc - ir), min_size(NR, nc - jr),
+                                    accumulate || pc > 0);
+            }
+        }
+    }
+}
+/* end */
