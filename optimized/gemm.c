@@ -14,8 +14,9 @@
 #define NC LR_GEMM_NC
 #define PACK_SLACK 64 /* the 6-row packer stores 8 floats where 6 belong */
 
-_Static_assert(KC * NC + MC * KC + PACK_SLACK <= LR_DENSE_SCRATCH_FLOATS,
-               "LR_DENSE_SCRATCH_FLOATS must hold the packed B block, the A block and the slack");
+_Static_assert(KC * NC + MC * KC + MR * KC + NR * KC + PACK_SLACK <= LR_DENSE_SCRATCH_FLOATS,
+               "LR_DENSE_SCRATCH_FLOATS must hold the packed B and A blocks, two edge panels and "
+               "the slack");
 _Static_assert(MC % MR == 0 && NC % NR == 0, "blocks must be whole micro-panels");
 
 static size_t min_size(size_t a, size_t b)
@@ -131,46 +132,74 @@ static void pack_b(size_t kc, size_t nc, lr_cmat b, float *bp)
 
 /* ---- The micro-kernel -------------------------------------------------------------------------
  * 12 accumulators hold the 6x16 tile; per k: two loads of B, six broadcasts of A, twelve FMAs.
- * The tile starts at 0 and is added to C at the end (or stored when `add` is false). */
+ * A's six values for step p are at a + p*lda, B's sixteen at b + p*ldb: packed panels have
+ * lda = MR and ldb = NR, an operand already laid out that way is read in place. The tile starts
+ * at 0 and is added to C at the end (or stored when `add` is false). */
 
 /* doc:gemm-microkernel-avx2 */
-#define LR_GEMM_STEP(u)                                                                       \
+#define LR_GEMM_STEP()                                                                        \
     do {                                                                                      \
-        __m256 b0 = _mm256_load_ps(b + NR * (u)), b1 = _mm256_load_ps(b + NR * (u) + 8);      \
-        __m256 a0 = _mm256_broadcast_ss(a + MR * (u) + 0);                                   \
+        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);                          \
+        __m256 a0 = _mm256_broadcast_ss(a + 0);                                               \
         c00 = _mm256_fmadd_ps(a0, b0, c00);                                                   \
         c01 = _mm256_fmadd_ps(a0, b1, c01);                                                   \
-        a0 = _mm256_broadcast_ss(a + MR * (u) + 1);                                          \
+        a0 = _mm256_broadcast_ss(a + 1);                                                      \
         c10 = _mm256_fmadd_ps(a0, b0, c10);                                                   \
         c11 = _mm256_fmadd_ps(a0, b1, c11);                                                   \
-        a0 = _mm256_broadcast_ss(a + MR * (u) + 2);                                          \
+        a0 = _mm256_broadcast_ss(a + 2);                                                      \
         c20 = _mm256_fmadd_ps(a0, b0, c20);                                                   \
         c21 = _mm256_fmadd_ps(a0, b1, c21);                                                   \
-        a0 = _mm256_broadcast_ss(a + MR * (u) + 3);                                          \
+        a0 = _mm256_broadcast_ss(a + 3);                                                      \
         c30 = _mm256_fmadd_ps(a0, b0, c30);                                                   \
         c31 = _mm256_fmadd_ps(a0, b1, c31);                                                   \
-        a0 = _mm256_broadcast_ss(a + MR * (u) + 4);                                          \
+        a0 = _mm256_broadcast_ss(a + 4);                                                      \
         c40 = _mm256_fmadd_ps(a0, b0, c40);                                                   \
         c41 = _mm256_fmadd_ps(a0, b1, c41);                                                   \
-        a0 = _mm256_broadcast_ss(a + MR * (u) + 5);                                          \
+        a0 = _mm256_broadcast_ss(a + 5);                                                      \
         c50 = _mm256_fmadd_ps(a0, b0, c50);                                                   \
         c51 = _mm256_fmadd_ps(a0, b1, c51);                                                   \
+        a += lda;                                                                             \
+        b += ldb;                                                                             \
     } while (0)
 
-static void kernel_6x16(size_t kc, const float *restrict a, const float *restrict b, float *c,
-                        size_t rsc, size_t csc, size_t mr, size_t nr, bool add)
+/* C's tile is a column-major 6x16 block (csc contiguous rows of C^T): transpose it in registers
+ * and move six floats per column. */
+static inline void store_transposed(__m256 acc[MR][2], float *c, size_t csc, bool add)
+{
+    for (int half = 0; half < 2; half++) {
+        __m256 r[8];
+        for (int i = 0; i < MR; i++)
+            r[i] = acc[i][half];
+        r[6] = r[7] = _mm256_setzero_ps();
+        transpose8(r);
+        for (int t = 0; t < 8; t++) {
+            float *col = c + (size_t)(8 * half + t) * csc;
+            __m128 lo = _mm256_castps256_ps128(r[t]), hi = _mm256_extractf128_ps(r[t], 1);
+            if (add) {
+                lo = _mm_add_ps(_mm_loadu_ps(col), lo);
+                hi = _mm_add_ps(_mm_castpd_ps(_mm_load_sd((const double *)(col + 4))), hi);
+            }
+            _mm_storeu_ps(col, lo);
+            _mm_store_sd((double *)(col + 4), _mm_castps_pd(hi));
+        }
+    }
+}
+
+static void kernel_6x16(size_t kc, const float *restrict a, size_t lda, const float *restrict b,
+                        size_t ldb, float *c, size_t rsc, size_t csc, size_t mr, size_t nr,
+                        bool add)
 {
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
     size_t p = 0;
-    for (; p + 4 <= kc; p += 4, a += 4 * MR, b += 4 * NR) {
-        LR_GEMM_STEP(0);
-        LR_GEMM_STEP(1);
-        LR_GEMM_STEP(2);
-        LR_GEMM_STEP(3);
+    for (; p + 4 <= kc; p += 4) {
+        LR_GEMM_STEP();
+        LR_GEMM_STEP();
+        LR_GEMM_STEP();
+        LR_GEMM_STEP();
     }
-    for (; p < kc; p++, a += MR, b += NR)
-        LR_GEMM_STEP(0);
+    for (; p < kc; p++)
+        LR_GEMM_STEP();
 
     __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
     if (mr == MR && nr == NR && csc == 1) {
@@ -184,6 +213,10 @@ static void kernel_6x16(size_t kc, const float *restrict a, const float *restric
             _mm256_storeu_ps(row, v0);
             _mm256_storeu_ps(row + 8, v1);
         }
+        return;
+    }
+    if (mr == MR && nr == NR && rsc == 1) {
+        store_transposed(acc, c, csc, add);
         return;
     }
     float tile[MR][NR];
@@ -228,23 +261,48 @@ void lr_gemm_avx2(size_t m, size_t n, size_t k, lr_cmat a, lr_cmat b, float *c, 
         rsc = csc;
         csc = t;
     }
-    float *bp = scratch, *ap = scratch + KC * NC;
+    float *bp = scratch, *ap = bp + KC * NC, *edge_a = ap + MC * KC, *edge_b = edge_a + MR * KC;
+    /* A column-major A or a row-major B already holds its panels' values at a fixed stride: the
+     * kernel reads it in place and only the ragged edge panels are packed (zero-padded). */
+    bool a_direct = a.rs == 1, b_direct = b.cs == 1;
     /* Equal k blocks: 784 = 4 x 196 rather than 3 x 256 + 16. */
     size_t kblocks = (k + KC - 1) / KC, kcb = (k + kblocks - 1) / kblocks;
     for (size_t jc = 0; jc < n; jc += NC) {
         size_t nc = min_size(NC, n - jc);
         for (size_t pc = 0; pc < k; pc += kcb) {
             size_t kc = min_size(kcb, k - pc);
-            pack_b(kc, nc, sub(b, pc, jc), bp);
+            bool add = accumulate || pc > 0;
+            if (!b_direct)
+                pack_b(kc, nc, sub(b, pc, jc), bp);
             for (size_t ic = 0; ic < m; ic += MC) {
-                size_t mc = min_size(MC, m - ic);
-                pack_a(mc, kc, sub(a, ic, pc), ap);
-                for (size_t jr = 0; jr < nc; jr += NR)
-                    for (size_t ir = 0; ir < mc; ir += MR)
-                        kernel_6x16(kc, ap + ir * kc, bp + jr * kc,
-                                    c + (ic + ir) * rsc + (jc + jr) * csc, rsc, csc,
-                                    min_size(MR, mc - ir), min_size(NR, nc - jr),
-                                    accumulate || pc > 0);
+                size_t mc = min_size(MC, m - ic), mfull = mc / MR * MR;
+                if (!a_direct)
+                    pack_a(mc, kc, sub(a, ic, pc), ap);
+                else if (mfull < mc)
+                    pack_a(mc - mfull, kc, sub(a, ic + mfull, pc), edge_a);
+                for (size_t jr = 0; jr < nc; jr += NR) {
+                    size_t nr = min_size(NR, nc - jr), ldb = NR;
+                    const float *bpan = bp + jr * kc;
+                    if (b_direct && nr == NR) {
+                        bpan = b.p + pc * b.rs + (jc + jr);
+                        ldb = b.rs;
+                    } else if (b_direct) {
+                        pack_b(kc, nr, sub(b, pc, jc + jr), edge_b);
+                        bpan = edge_b;
+                    }
+                    for (size_t ir = 0; ir < mc; ir += MR) {
+                        size_t mr = min_size(MR, mc - ir), lda = MR;
+                        const float *apan = ap + ir * kc;
+                        if (a_direct && mr == MR) {
+                            apan = a.p + (ic + ir) + pc * a.cs;
+                            lda = a.cs;
+                        } else if (a_direct) {
+                            apan = edge_a;
+                        }
+                        kernel_6x16(kc, apan, lda, bpan, ldb, c + (ic + ir) * rsc + (jc + jr) * csc,
+                                    rsc, csc, mr, nr, add);
+                    }
+                }
             }
         }
     }

@@ -18,9 +18,9 @@ typedef struct lr_cmat {
  * stream past it. */
 #define LR_GEMM_MR 6
 #define LR_GEMM_NR 16
-#define LR_GEMM_KC 256
+#define LR_GEMM_KC 400
 #define LR_GEMM_MC 120
-#define LR_GEMM_NC 1024
+#define LR_GEMM_NC 512
 
 /* C = A B (accumulate: C += A B), A m x k, B k x n, C m x n at c[i*rsc + j*csc]. Each element
  * of C is accumulated in one register lane with FMA from 0 over a block of at most KC terms, then

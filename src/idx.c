@@ -196,8 +196,10 @@ static void sink_bytes(void *ctx, size_t offset, const uint8_t *bytes, size_t n)
     memcpy((uint8_t *)ctx + offset, bytes, n);
 }
 
-/* Pixels become byte/255 through a table, so each value is the correctly rounded quotient. */
+/* Pixels are kept as bytes and as byte/255 (through a table, so each value is the correctly
+ * rounded quotient). */
 typedef struct pixel_sink {
+    uint8_t *bytes;
     float *x;
     float scale[256];
 } pixel_sink;
@@ -205,40 +207,48 @@ typedef struct pixel_sink {
 static void sink_pixels(void *ctx, size_t offset, const uint8_t *bytes, size_t n)
 {
     pixel_sink *s = ctx;
+    memcpy(s->bytes + offset, bytes, n);
     for (size_t i = 0; i < n; i++)
         s->x[offset + i] = s->scale[bytes[i]];
 }
 
-/* Opens, checks the header, allocates `elem` bytes per payload byte and streams the payload. */
-static int idx_load(const char *path, unsigned ndims, size_t dims[3], size_t *size, size_t elem,
-                    void **out, char *err, size_t errlen)
+/* Opens, checks the header, allocates the payload's bytes (and, when `x` is given, as many floats)
+ * and streams the payload into them. */
+static int idx_load(const char *path, unsigned ndims, size_t dims[3], size_t *size, uint8_t **out,
+                    float **x, char *err, size_t errlen)
 {
     idx_file f;
     *out = NULL;
+    if (x)
+        *x = NULL;
     int code = idx_open(&f, path, err, errlen);
     if (code != LR_DATA_OK)
         return code;
     code = idx_header(&f, ndims, dims, size);
     if (code == LR_DATA_OK) {
-        *out = malloc(*size * elem);
-        if (!*out)
+        *out = malloc(*size);
+        if (x)
+            *x = malloc(*size * sizeof(float));
+        if (!*out || (x && !*x))
             code = fail(err, errlen, LR_DATA_FAILURE, "%s: out of memory for %zu bytes", path,
-                        *size * elem);
+                        *size * (x ? 1 + sizeof(float) : 1));
     }
-    if (code == LR_DATA_OK) {
-        pixel_sink pixels;
-        if (elem == sizeof(float)) {
-            pixels.x = *out;
-            for (int b = 0; b < 256; b++)
-                pixels.scale[b] = (float)b / 255.0f;
-        }
-        code = idx_payload(&f, *size, elem == sizeof(float) ? sink_pixels : sink_bytes,
-                           elem == sizeof(float) ? (void *)&pixels : *out);
+    if (code == LR_DATA_OK && x) {
+        pixel_sink pixels = {.bytes = *out, .x = *x};
+        for (int b = 0; b < 256; b++)
+            pixels.scale[b] = (float)b / 255.0f;
+        code = idx_payload(&f, *size, sink_pixels, &pixels);
+    } else if (code == LR_DATA_OK) {
+        code = idx_payload(&f, *size, sink_bytes, *out);
     }
     idx_close(&f);
     if (code != LR_DATA_OK) {
         free(*out);
         *out = NULL;
+        if (x) {
+            free(*x);
+            *x = NULL;
+        }
     }
     return code;
 }
@@ -249,8 +259,8 @@ int lr_idx_read(const char *path, unsigned ndims, lr_idx *out, char *err, size_t
     if (ndims < 1 || ndims > 3)
         return fail(err, errlen, LR_DATA_BAD, "%s: IDX files with %u dimensions are not supported",
                     path, ndims);
-    void *data;
-    int code = idx_load(path, ndims, out->dims, &out->size, 1, &data, err, errlen);
+    uint8_t *data;
+    int code = idx_load(path, ndims, out->dims, &out->size, &data, NULL, err, errlen);
     if (code == LR_DATA_OK) {
         out->ndims = ndims;
         out->data = data;
@@ -294,8 +304,15 @@ static char *resolve(const char *dir, const char *base, char *err, size_t errlen
 typedef struct part {
     size_t n, rows, cols;
     float *x;
-    uint8_t *y;
+    uint8_t *y, *pixels;
 } part;
+
+static void part_free(part *p)
+{
+    free(p->x);
+    free(p->y);
+    free(p->pixels);
+}
 
 static int load_part(const char *dir, const char *images, const char *labels, part *p, char *err,
                      size_t errlen)
@@ -305,25 +322,28 @@ static int load_part(const char *dir, const char *images, const char *labels, pa
     char *ipath = resolve(dir, images, err, errlen, &code);
     char *lpath = ipath ? resolve(dir, labels, err, errlen, &code) : NULL;
     size_t idims[3], ldims[3], isize, lsize;
-    void *x = NULL, *y = NULL;
+    float *x = NULL;
+    uint8_t *y = NULL, *pixels = NULL;
     if (lpath)
-        code = idx_load(ipath, 3, idims, &isize, sizeof(float), &x, err, errlen);
+        code = idx_load(ipath, 3, idims, &isize, &pixels, &x, err, errlen);
     if (lpath && code == LR_DATA_OK)
-        code = idx_load(lpath, 1, ldims, &lsize, 1, &y, err, errlen);
+        code = idx_load(lpath, 1, ldims, &lsize, &y, NULL, err, errlen);
     if (lpath && code == LR_DATA_OK && ldims[0] != idims[0])
         code = fail(err, errlen, LR_DATA_BAD, "%s holds %zu images but %s holds %zu labels", ipath,
                     idims[0], lpath, ldims[0]);
     for (size_t i = 0; lpath && code == LR_DATA_OK && i < lsize; i++) {
-        unsigned v = ((uint8_t *)y)[i];
+        unsigned v = y[i];
         if (v >= LR_FMNIST_CLASSES)
             code = fail(err, errlen, LR_DATA_BAD, "%s: label %u of item %zu is outside 0..%d", lpath,
                         v, i, LR_FMNIST_CLASSES - 1);
     }
     if (lpath && code == LR_DATA_OK) {
-        *p = (part){.n = idims[0], .rows = idims[1], .cols = idims[2], .x = x, .y = y};
+        *p = (part){.n = idims[0], .rows = idims[1], .cols = idims[2], .x = x, .y = y,
+                    .pixels = pixels};
     } else {
         free(x);
         free(y);
+        free(pixels);
     }
     free(ipath);
     free(lpath);
@@ -347,19 +367,19 @@ int lr_dataset_load(lr_dataset *ds, const char *dir, size_t validation, char *er
                     "cannot hold out %zu validation images: the training set has %zu and at least "
                     "one must remain for training", validation, train.n);
     if (code != LR_DATA_OK) {
-        free(train.x);
-        free(train.y);
-        free(test.x);
-        free(test.y);
+        part_free(&train);
+        part_free(&test);
         return code;
     }
     size_t dim = train.rows * train.cols, kept = train.n - validation;
     *ds = (lr_dataset){
         .rows = train.rows, .cols = train.cols, .dim = dim, .n_classes = LR_FMNIST_CLASSES,
-        .train = {.n = kept, .x = train.x, .y = train.y},
-        .validation = {.n = validation, .x = train.x + kept * dim, .y = train.y + kept},
-        .test = {.n = test.n, .x = test.x, .y = test.y},
+        .train = {.n = kept, .x = train.x, .y = train.y, .pixels = train.pixels},
+        .validation = {.n = validation, .x = train.x + kept * dim, .y = train.y + kept,
+                       .pixels = train.pixels + kept * dim},
+        .test = {.n = test.n, .x = test.x, .y = test.y, .pixels = test.pixels},
         .train_x_all = train.x, .train_y_all = train.y, .test_x = test.x, .test_y = test.y,
+        .train_pixels_all = train.pixels, .test_pixels = test.pixels,
     };
     return LR_DATA_OK;
 }
@@ -370,5 +390,7 @@ void lr_dataset_free(lr_dataset *ds)
     free(ds->train_y_all);
     free(ds->test_x);
     free(ds->test_y);
+    free(ds->train_pixels_all);
+    free(ds->test_pixels);
     memset(ds, 0, sizeof *ds);
 }

@@ -127,13 +127,15 @@ static void check_fixture(const lr_dataset *ds, size_t validation)
         size_t j = i < NTRAIN - validation ? i : i - (NTRAIN - validation);
         cr_assert_eq(s->y[j], (3 * i) % 10, "label %zu", i);
         for (size_t p = 0; p < d; p++) {
-            float want = (float)(uint8_t)(7 * i + 11 * p) / 255.0f;
-            cr_assert_eq(s->x[j * d + p], want, "train image %zu pixel %zu", i, p);
+            uint8_t byte = (uint8_t)(7 * i + 11 * p);
+            cr_assert_eq(s->pixels[j * d + p], byte, "train image %zu byte %zu", i, p);
+            cr_assert_eq(s->x[j * d + p], (float)byte / 255.0f, "train image %zu pixel %zu", i, p);
         }
     }
     for (size_t i = 0; i < NTEST; i++) {
         cr_assert_eq(ds->test.y[i], (3 * i + 5) % 10);
         cr_assert_eq(ds->test.x[i * d + 5], (float)(uint8_t)(7 * i + 55 + 100) / 255.0f);
+        cr_assert_eq(ds->test.pixels[i * d + 5], (uint8_t)(7 * i + 55 + 100));
     }
 }
 

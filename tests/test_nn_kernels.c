@@ -380,3 +380,40 @@ Test(nn_kernels, twins_are_deterministic)
     }
     free(x), free(w), free(b), free(scratch);
 }
+
+Test(nn_kernels, gather_pixels_twins_bitwise_equal)
+{
+    need_avx2();
+    lr_test_rng rng = {0x9a7e};
+    /* Every byte value appears (row r, column k holds (r*dim + k) mod 256); dims cover the
+     * 8-wide blocks and their tails. */
+    const size_t dims[] = {1, 7, 8, 9, 256, 259, 784};
+    for (size_t t = 0; t < sizeof dims / sizeof dims[0]; t++) {
+        size_t dim = dims[t], n = 300, rows = 37;
+        uint8_t *pixels = malloc(n * dim);
+        for (size_t i = 0; i < n * dim; i++)
+            pixels[i] = (uint8_t)i;
+        size_t idx[37];
+        for (size_t r = 0; r < rows; r++)
+            idx[r] = rng_below(&rng, n);
+        idx[0] = 0;
+        lr_test_buf xr = buf_alloc(rows * dim, 3), xa = buf_alloc(rows * dim, t % 8);
+        lr_gather_pixels_ref(rows, dim, pixels, idx, xr.data);
+        lr_gather_pixels_avx2(rows, dim, pixels, idx, xa.data);
+        cr_assert_eq(memcmp(xr.data, xa.data, rows * dim * sizeof(float)), 0, "dim %zu", dim);
+        for (size_t r = 0; r < rows; r++)
+            for (size_t k = 0; k < dim; k++)
+                cr_assert_eq(xr.data[r * dim + k], (float)pixels[idx[r] * dim + k] / 255.0f);
+        free(pixels);
+        buf_free(&xr), buf_free(&xa);
+    }
+    /* All 256 quotients, one row. */
+    uint8_t all[256];
+    size_t zero = 0;
+    float qa[256];
+    for (int b = 0; b < 256; b++)
+        all[b] = (uint8_t)b;
+    lr_gather_pixels_avx2(1, 256, all, &zero, qa);
+    for (int b = 0; b < 256; b++)
+        cr_assert_eq(qa[b], (float)b / 255.0f, "byte %d: %a", b, qa[b]);
+}

@@ -15,11 +15,14 @@
 const char *lr_data_dir(const char *flag);
 
 /* One part of the data: n samples, sample i's pixels at x[i*dim .. i*dim+dim) (row-major image,
- * scaled to [0, 1] as byte/255), its class y[i] in 0..9. */
+ * scaled to [0, 1] as byte/255), its class y[i] in 0..9. `pixels` holds the same images as the
+ * file's bytes (x = pixels/255), a quarter of the memory traffic for minibatch gathers; it may be
+ * NULL in a data set built by hand, whose users then copy x. */
 typedef struct lr_split {
     size_t n;
     const float *x;
     const uint8_t *y;
+    const uint8_t *pixels;
 } lr_split;
 
 typedef struct lr_dataset {
@@ -31,7 +34,7 @@ typedef struct lr_dataset {
     lr_split test;      /* the t10k file */
     /* Owned storage; train and validation share one block. */
     float *train_x_all, *test_x;
-    uint8_t *train_y_all, *test_y;
+    uint8_t *train_y_all, *test_y, *train_pixels_all, *test_pixels;
 } lr_dataset;
 
 /* Return codes of the readers, chosen to be the exit status of the command that calls them. */

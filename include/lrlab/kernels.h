@@ -16,7 +16,8 @@
       "C24 C25")                                                                           \
     X(dense_backward, lr_dense_backward_fn, lr_dense_backward_ref, lr_dense_backward_avx2, \
       "C24 C25")                                                                           \
-    X(softmax_xent, lr_softmax_xent_fn, lr_softmax_xent_ref, lr_softmax_xent_avx2, "C24 C25")
+    X(softmax_xent, lr_softmax_xent_fn, lr_softmax_xent_ref, lr_softmax_xent_avx2, "C24 C25") \
+    X(gather_pixels, lr_gather_pixels_fn, lr_gather_pixels_ref, lr_gather_pixels_avx2, "C24 C25")
 
 /* A table of kernels of one implementation. Procedures (the optimizer, training, range test)
  * call kernels only through a table they are handed. */

@@ -32,7 +32,7 @@ static inline double lr_nn_bound(double n)
 
 /* Scratch (floats, 64-byte aligned) the AVX2 dense kernels pack their GEMM panels into; the
  * reference ignores it. One buffer serves any shape: the blocking bounds the panels. */
-#define LR_DENSE_SCRATCH_FLOATS ((size_t)(120 * 256 + 256 * 1024 + 64))
+#define LR_DENSE_SCRATCH_FLOATS ((size_t)(400 * 512 + 120 * 400 + 6 * 400 + 16 * 400 + 64))
 
 /* ---- Dense layer ------------------------------------------------------------------------------
  * A batch of `rows` samples through a layer with `in` inputs and `out` outputs. All matrices are
@@ -54,6 +54,20 @@ typedef void (*lr_dense_forward_fn)(size_t rows, size_t in, size_t out, const fl
 typedef void (*lr_dense_backward_fn)(size_t rows, size_t in, size_t out, const float *x,
                                      const float *w, const float *dy, bool accumulate, float *dw,
                                      float *db, float *dx, bool relu_x, float *scratch);
+
+/* ---- Minibatch assembly ------------------------------------------------------------------------
+ * x[r][k] = pixels[idx[r]*dim + k] / 255 for r < rows, k < dim: the rows of a minibatch gathered
+ * from a data set's bytes and scaled as the loader scales them (correctly rounded quotient).
+ * Reading bytes moves a quarter of the memory a float gather would, and the rows come from all
+ * over the training set, so from memory rather than cache. The AVX2 twin is bitwise identical to
+ * the reference (its reciprocal multiply is corrected by FMA; tested for all 256 bytes). */
+typedef void (*lr_gather_pixels_fn)(size_t rows, size_t dim, const uint8_t *pixels,
+                                    const size_t *idx, float *x);
+
+void lr_gather_pixels_ref(size_t rows, size_t dim, const uint8_t *pixels, const size_t *idx,
+                          float *x);
+void lr_gather_pixels_avx2(size_t rows, size_t dim, const uint8_t *pixels, const size_t *idx,
+                           float *x);
 
 /* ---- Softmax cross-entropy ---------------------------------------------------------------------
  * For each row i of logits[rows][classes] with label y_i: m = max_j z_ij, t_j = z_ij - m,
