@@ -175,12 +175,16 @@ static inline void store_transposed(__m256 acc[MR][2], float *c, size_t csc, boo
         for (int t = 0; t < 8; t++) {
             float *col = c + (size_t)(8 * half + t) * csc;
             __m128 lo = _mm256_castps256_ps128(r[t]), hi = _mm256_extractf128_ps(r[t], 1);
+            /* Two floats move as one 64-bit integer; memcpy keeps the unaligned access defined. */
             if (add) {
+                long long two;
+                memcpy(&two, col + 4, sizeof two);
                 lo = _mm_add_ps(_mm_loadu_ps(col), lo);
-                hi = _mm_add_ps(_mm_castpd_ps(_mm_load_sd((const double *)(col + 4))), hi);
+                hi = _mm_add_ps(_mm_castsi128_ps(_mm_cvtsi64_si128(two)), hi);
             }
             _mm_storeu_ps(col, lo);
-            _mm_store_sd((double *)(col + 4), _mm_castps_pd(hi));
+            long long two = _mm_cvtsi128_si64(_mm_castps_si128(hi));
+            memcpy(col + 4, &two, sizeof two);
         }
     }
 }
