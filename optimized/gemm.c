@@ -177,14 +177,14 @@ static inline void store_transposed(__m256 acc[MR][2], float *c, size_t csc, boo
             __m128 lo = _mm256_castps256_ps128(r[t]), hi = _mm256_extractf128_ps(r[t], 1);
             /* Two floats move as one 64-bit integer; memcpy keeps the unaligned access defined. */
             if (add) {
-                long long two;
-                memcpy(&two, col + 4, sizeof two);
+                long long old;
+                memcpy(&old, col + 4, sizeof old);
                 lo = _mm_add_ps(_mm_loadu_ps(col), lo);
-                hi = _mm_add_ps(_mm_castsi128_ps(_mm_cvtsi64_si128(two)), hi);
+                hi = _mm_add_ps(_mm_castsi128_ps(_mm_cvtsi64_si128(old)), hi);
             }
             _mm_storeu_ps(col, lo);
-            long long two = _mm_cvtsi128_si64(_mm_castps_si128(hi));
-            memcpy(col + 4, &two, sizeof two);
+            long long last2 = _mm_cvtsi128_si64(_mm_castps_si128(hi));
+            memcpy(col + 4, &last2, sizeof last2);
         }
     }
 }

@@ -65,8 +65,10 @@ typedef struct shape {
 /* Random shapes, plus the ones training uses and the tile edges. */
 static shape pick_shape(lr_test_rng *r, int trial)
 {
+    /* The last two span several MC (120) row blocks and NC (512) column blocks. */
     static const shape fixed[] = {{128, 784, 10}, {128, 784, 100}, {128, 100, 10}, {1, 1, 1},
-                                  {6, 16, 16},    {7, 17, 13},     {256, 300, 33}, {5, 513, 6}};
+                                  {6, 16, 16},    {7, 17, 13},     {256, 300, 33}, {5, 513, 6},
+                                  {300, 50, 200}, {20, 40, 600}};
     size_t nfixed = sizeof fixed / sizeof fixed[0];
     if ((size_t)trial < nfixed)
         return fixed[trial];

@@ -31,7 +31,9 @@ static inline double lr_nn_bound(double n)
 }
 
 /* Scratch (floats, 64-byte aligned) the AVX2 dense kernels pack their GEMM panels into; the
- * reference ignores it. One buffer serves any shape: the blocking bounds the panels. */
+ * reference ignores it. One buffer serves any shape: the blocking bounds the panels (a B block of
+ * KC x NC = 400 x 512, an A block of 120 x 400, two edge panels and slack; optimized/gemm.c checks
+ * the sum at compile time). */
 #define LR_DENSE_SCRATCH_FLOATS ((size_t)(400 * 512 + 120 * 400 + 6 * 400 + 16 * 400 + 64))
 
 /* ---- Dense layer ------------------------------------------------------------------------------
