@@ -14,7 +14,7 @@
 #include "lrlab/problem.h"
 
 /* ---- The error bound ------------------------------------------------------------------------
- * Every kernel output below is a sum of n terms (products count as one term). Each twin computes
+ * Every dense-layer output is a sum of n terms (products count as one term). Each twin computes
  * it in float, in its own fixed order, so every term passes through at most n roundings of unit
  * roundoff u = FLT_EPSILON/2, and each twin is within gamma_n * sum|terms| of the exact value,
  * gamma_n = n*u / (1 - n*u) (Higham, Accuracy and Stability, 3.1 and 3.5; with FMA a multiply-add
@@ -82,7 +82,7 @@ void lr_gather_pixels_avx2(size_t rows, size_t dim, const uint8_t *pixels, const
  * from libm (glibc 2.36 expf: 0.502 ulp at most over all t in [-104, 0], measured), the AVX2 twin
  * from its polynomial (LR_EXP_AVX2_ULP = 1 ulp; 0.987 at most over all those t, measured with
  * LRLAB_EXHAUSTIVE=1, and tested on a sample); one ulp is at most FLT_EPSILON relative. With
- * P_j the exact softmax of the t_j, the first-order relative errors are: exp (1 and
+ * P_j the exact softmax of the t_j, the first-order relative errors are: exp (1 ulp taken for libm and
  * LR_EXP_AVX2_ULP ulp, entering through e_j and through s), the sum of `classes` positive terms
  * (classes - 1 roundings), the division, the subtraction of the label (exact when P >= 1/2, else
  * one rounding of |P - 1|) and the scaling. They add to
@@ -94,7 +94,8 @@ void lr_gather_pixels_avx2(size_t rows, size_t dim, const uint8_t *pixels, const
  *     |loss avx2 - ref| <= lr_nn_bound(classes + 1 + LR_EXP_AVX2_ULP) * rows,
  * since the log of a sum of positive terms moves by at most the sum's relative error, and the
  * softmax terms of a row sum to 1 (the double-precision log and sum add far less than one
- * float rounding, which the count includes). */
+ * float rounding, which the count includes). lr_nn_bound's k > 1 covers the second-order terms,
+ * which are below (n * FLT_EPSILON)^2 / 4. */
 #define LR_EXP_AVX2_ULP 1
 #define LR_SOFTMAX_FLOOR(scale) \
     (((1.0 + LR_EXP_AVX2_ULP) * fabs((double)(scale)) + 2.0) * 0x1p-149)
@@ -124,8 +125,8 @@ void lr_exp_avx2(size_t n, const float *t, float *e);
 
 /* ---- The problems ------------------------------------------------------------------------------
  * Parameters, layer after layer: W_l[out][in] then b_l[out]. init_params draws W from He's
- * normal N(0, 2/in) with a seeded generator and sets b = 0 (the same bytes for a seed on every
- * machine). loss_grad returns the mean cross-entropy over the batch plus l2/2 * sum of squared
+ * normal N(0, 2/in) with a seeded generator and sets b = 0 (the same bytes for a seed, run after
+ * run; the normal draws go through libm's log and cos). loss_grad returns the mean cross-entropy over the batch plus l2/2 * sum of squared
  * weights (not biases), and its gradient. Batches of any size are processed in chunks of
  * LR_NN_CHUNK samples, so memory does not grow with the batch.
  * evaluate: train_loss is that objective over the whole training split (one forward pass over
