@@ -243,6 +243,52 @@ static size_t padded_work(size_t m, size_t n)
 }
 
 /* doc:gemm-avx2 */
+/* One call after orientation: operands, where C lives, and the panels' homes in scratch. A
+ * column-major A or a row-major B already holds its panels' values at a fixed stride (`direct`):
+ * the kernel reads it in place and only the ragged edge panels are packed (zero-padded). */
+typedef struct gemm_job {
+    lr_cmat a, b;
+    float *c;
+    size_t rsc, csc;
+    bool a_direct, b_direct;
+    float *bp, *ap, *edge_a, *edge_b;
+} gemm_job;
+
+/* Every tile of the block C[ic..ic+mc)[jc..jc+nc) for the k block [pc, pc+kc), whose B block is
+ * packed already (unless direct). */
+static void macro_kernel(const gemm_job *g, size_t ic, size_t mc, size_t jc, size_t nc, size_t pc,
+                         size_t kc, bool add)
+{
+    size_t mfull = mc / MR * MR;
+    if (!g->a_direct)
+        pack_a(mc, kc, sub(g->a, ic, pc), g->ap);
+    else if (mfull < mc)
+        pack_a(mc - mfull, kc, sub(g->a, ic + mfull, pc), g->edge_a);
+    for (size_t jr = 0; jr < nc; jr += NR) {
+        size_t nr = min_size(NR, nc - jr), ldb = NR;
+        const float *bpan = g->bp + jr * kc;
+        if (g->b_direct && nr == NR) {
+            bpan = g->b.p + pc * g->b.rs + (jc + jr);
+            ldb = g->b.rs;
+        } else if (g->b_direct) {
+            pack_b(kc, nr, sub(g->b, pc, jc + jr), g->edge_b);
+            bpan = g->edge_b;
+        }
+        for (size_t ir = 0; ir < mc; ir += MR) {
+            size_t mr = min_size(MR, mc - ir), lda = MR;
+            const float *apan = g->ap + ir * kc;
+            if (g->a_direct && mr == MR) {
+                apan = g->a.p + (ic + ir) + pc * g->a.cs;
+                lda = g->a.cs;
+            } else if (g->a_direct) {
+                apan = g->edge_a;
+            }
+            kernel_6x16(kc, apan, lda, bpan, ldb, g->c + (ic + ir) * g->rsc + (jc + jr) * g->csc,
+                        g->rsc, g->csc, mr, nr, add);
+        }
+    }
+}
+
 void lr_gemm_avx2(size_t m, size_t n, size_t k, lr_cmat a, lr_cmat b, float *c, size_t rsc,
                   size_t csc, bool accumulate, float *scratch)
 {
@@ -254,60 +300,32 @@ void lr_gemm_avx2(size_t m, size_t n, size_t k, lr_cmat a, lr_cmat b, float *c, 
                 c[i * rsc + j * csc] = 0.0f;
         return;
     }
+    gemm_job g = {.a = a, .b = b, .c = c, .rsc = rsc, .csc = csc};
     if (padded_work(n, m) < padded_work(m, n)) {
-        lr_cmat at = {b.p, b.cs, b.rs}, bt = {a.p, a.cs, a.rs};
+        g.a = (lr_cmat){b.p, b.cs, b.rs};
+        g.b = (lr_cmat){a.p, a.cs, a.rs};
+        g.rsc = csc;
+        g.csc = rsc;
         size_t t = m;
         m = n;
         n = t;
-        a = at;
-        b = bt;
-        t = rsc;
-        rsc = csc;
-        csc = t;
     }
-    float *bp = scratch, *ap = bp + KC * NC, *edge_a = ap + MC * KC, *edge_b = edge_a + MR * KC;
-    /* A column-major A or a row-major B already holds its panels' values at a fixed stride: the
-     * kernel reads it in place and only the ragged edge panels are packed (zero-padded). */
-    bool a_direct = a.rs == 1, b_direct = b.cs == 1;
-    /* Equal k blocks: 784 = 4 x 196 rather than 3 x 256 + 16. */
+    g.a_direct = g.a.rs == 1;
+    g.b_direct = g.b.cs == 1;
+    g.bp = scratch;
+    g.ap = g.bp + KC * NC;
+    g.edge_a = g.ap + MC * KC;
+    g.edge_b = g.edge_a + MR * KC;
+    /* Equal k blocks (784 = 2 x 392, not 400 + 384): no block is a short tail. */
     size_t kblocks = (k + KC - 1) / KC, kcb = (k + kblocks - 1) / kblocks;
     for (size_t jc = 0; jc < n; jc += NC) {
         size_t nc = min_size(NC, n - jc);
         for (size_t pc = 0; pc < k; pc += kcb) {
             size_t kc = min_size(kcb, k - pc);
-            bool add = accumulate || pc > 0;
-            if (!b_direct)
-                pack_b(kc, nc, sub(b, pc, jc), bp);
-            for (size_t ic = 0; ic < m; ic += MC) {
-                size_t mc = min_size(MC, m - ic), mfull = mc / MR * MR;
-                if (!a_direct)
-                    pack_a(mc, kc, sub(a, ic, pc), ap);
-                else if (mfull < mc)
-                    pack_a(mc - mfull, kc, sub(a, ic + mfull, pc), edge_a);
-                for (size_t jr = 0; jr < nc; jr += NR) {
-                    size_t nr = min_size(NR, nc - jr), ldb = NR;
-                    const float *bpan = bp + jr * kc;
-                    if (b_direct && nr == NR) {
-                        bpan = b.p + pc * b.rs + (jc + jr);
-                        ldb = b.rs;
-                    } else if (b_direct) {
-                        pack_b(kc, nr, sub(b, pc, jc + jr), edge_b);
-                        bpan = edge_b;
-                    }
-                    for (size_t ir = 0; ir < mc; ir += MR) {
-                        size_t mr = min_size(MR, mc - ir), lda = MR;
-                        const float *apan = ap + ir * kc;
-                        if (a_direct && mr == MR) {
-                            apan = a.p + (ic + ir) + pc * a.cs;
-                            lda = a.cs;
-                        } else if (a_direct) {
-                            apan = edge_a;
-                        }
-                        kernel_6x16(kc, apan, lda, bpan, ldb, c + (ic + ir) * rsc + (jc + jr) * csc,
-                                    rsc, csc, mr, nr, add);
-                    }
-                }
-            }
+            if (!g.b_direct)
+                pack_b(kc, nc, sub(g.b, pc, jc), g.bp);
+            for (size_t ic = 0; ic < m; ic += MC)
+                macro_kernel(&g, ic, min_size(MC, m - ic), jc, nc, pc, kc, accumulate || pc > 0);
         }
     }
 }
