@@ -166,7 +166,7 @@ static double nn_loss_grad(void *vctx, const lr_kernels *k, const float *params,
 }
 
 /* Mean cross-entropy over a split and the fraction classified right (ties go to the first
- * class; a NaN logit row counts as wrong). Contiguous samples need no gathering. */
+ * class; a row with a non-finite logit counts as wrong). Its samples are contiguous: no gather. */
 static void split_metrics(nn_ctx *c, const lr_kernels *k, const float *params, const lr_split *s,
                           double *loss, double *acc)
 {
