@@ -4,6 +4,7 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include "avx2.h"
 #include "gemm.h"
 #include "lrlab/objective_nn.h"
 
@@ -189,20 +190,15 @@ static inline void store_transposed(__m256 acc[MR][2], float *c, size_t csc, boo
     }
 }
 
-static void kernel_6x16(size_t kc, const float *restrict a, size_t lda, const float *restrict b,
-                        size_t ldb, float *c, size_t rsc, size_t csc, size_t mr, size_t nr,
-                        bool add)
+/* One step per iteration: with strides known at the call site the compiler keeps all twelve
+ * accumulators in registers; a manual unroll with run-time strides made it spill them. */
+LR_INLINE void kernel_6x16(size_t kc, const float *restrict a, size_t lda,
+                           const float *restrict b, size_t ldb, float *c, size_t rsc, size_t csc,
+                           size_t mr, size_t nr, bool add)
 {
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-    size_t p = 0;
-    for (; p + 4 <= kc; p += 4) {
-        LR_GEMM_STEP();
-        LR_GEMM_STEP();
-        LR_GEMM_STEP();
-        LR_GEMM_STEP();
-    }
-    for (; p < kc; p++)
+    for (size_t p = 0; p < kc; p++)
         LR_GEMM_STEP();
 
     __m256 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
@@ -283,8 +279,16 @@ static void macro_kernel(const gemm_job *g, size_t ic, size_t mc, size_t jc, siz
             } else if (g->a_direct) {
                 apan = g->edge_a;
             }
-            kernel_6x16(kc, apan, lda, bpan, ldb, g->c + (ic + ir) * g->rsc + (jc + jr) * g->csc,
-                        g->rsc, g->csc, mr, nr, add);
+            float *ct = g->c + (ic + ir) * g->rsc + (jc + jr) * g->csc;
+            /* The packed cases get their constant strides compiled in. */
+            if (lda == MR && ldb == NR)
+                kernel_6x16(kc, apan, MR, bpan, NR, ct, g->rsc, g->csc, mr, nr, add);
+            else if (lda == MR)
+                kernel_6x16(kc, apan, MR, bpan, ldb, ct, g->rsc, g->csc, mr, nr, add);
+            else if (ldb == NR)
+                kernel_6x16(kc, apan, lda, bpan, NR, ct, g->rsc, g->csc, mr, nr, add);
+            else
+                kernel_6x16(kc, apan, lda, bpan, ldb, ct, g->rsc, g->csc, mr, nr, add);
         }
     }
 }
