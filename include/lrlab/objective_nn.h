@@ -42,7 +42,8 @@ static inline double lr_nn_bound(double n)
  * y and dy [rows][out], dw[out][in], db[out], dx[rows][in]. Outputs must not overlap inputs. */
 
 /* y = x w^T + b, then y = max(0, y) (NaN kept) when relu.
- * Bound (pre-ReLU; ReLU is 1-Lipschitz): n = in + 1, sum|terms| = |b_j| + sum_k |x_ik w_jk|. */
+ * Bound (ReLU is 1-Lipschitz, so it holds after it too):
+ *     |y_ij avx2 - ref| <= lr_nn_bound(in + 1) * (|b_j| + sum_k |x_ik w_jk|). */
 typedef void (*lr_dense_forward_fn)(size_t rows, size_t in, size_t out, const float *x,
                                     const float *w, const float *b, bool relu, float *y,
                                     float *scratch);
@@ -50,9 +51,11 @@ typedef void (*lr_dense_forward_fn)(size_t rows, size_t in, size_t out, const fl
 /* dw (+)= dy^T x and db (+)= column sums of dy (added to what they hold when accumulate, else
  * overwritten); dx = dy w unless dx is NULL, zeroed where x <= 0 when relu_x (x being the output
  * of a ReLU, so that dx is the gradient before that ReLU).
- * Bounds: dw: n = rows (+1 when accumulate), sum|terms| = sum_i |dy_ij x_ik| (+ |old dw_jk|);
- *         db: n = rows (+1), sum|terms| = sum_i |dy_ij| (+ |old db_j|);
- *         dx: n = out, sum|terms| = sum_j |dy_ij w_jk| (masked entries are exactly 0). */
+ * Bounds, with a = 1 when accumulate, else 0:
+ *     |dw_jk avx2 - ref| <= lr_nn_bound(rows + a) * (sum_i |dy_ij x_ik| + a |old dw_jk|),
+ *     |db_j avx2 - ref|  <= lr_nn_bound(rows + a) * (sum_i |dy_ij| + a |old db_j|)
+ *                           (in fact 0: both sum over i in the same order, without FMA),
+ *     |dx_ik avx2 - ref| <= lr_nn_bound(out) * sum_j |dy_ij w_jk|  (masked entries exactly 0). */
 typedef void (*lr_dense_backward_fn)(size_t rows, size_t in, size_t out, const float *x,
                                      const float *w, const float *dy, bool accumulate, float *dw,
                                      float *db, float *dx, bool relu_x, float *scratch);
