@@ -6,7 +6,7 @@
 #include "avx2.h"
 #include "lrlab/objective_nn.h"
 
-/* doc:exp-avx2 */
+/* doc:softmax-exp-avx2 */
 /* exp(t) for t <= 0: t = n ln2 + r with |r| <= ln2/2 (ln2 split in two for an exact n*ln2_hi),
  * e^r = 1 + r + r^2 q(r) with q a degree-5 fit of relative error 1e-9, then times 2^n as two
  * normal powers of two, so results below FLT_MIN come out as correctly scaled subnormals (one
