@@ -4,13 +4,15 @@
 #define LRLAB_KERNELS_H
 
 #include "lrlab/objective.h"
+#include "lrlab/objective_nn.h"
 #include "lrlab/optim.h"
 #include "lrlab/schedule.h"
 
 /* X(name, function-pointer type, reference function, AVX2 function, concept IDs).
  * One list per contract, so each test suite expands the family it can judge:
  * update rules are bitwise twins (memcmp); schedule tables agree within the ULP bound stated in
- * schedule.h; objectives agree within the bound stated next to each declaration in objective.h.
+ * schedule.h; objectives agree within the bound stated next to each declaration in objective.h and
+ * objective_nn.h.
  * LR_KERNEL_LIST is all of them: the dispatch tables. */
 #define LR_UPDATE_KERNELS(X)                                                               \
     X(sgd, lr_sgd_step_fn, lr_sgd_step_ref, lr_sgd_step_avx2, "C01 C02")                   \
@@ -25,7 +27,11 @@
     X(quadratic_diag, lr_quadratic_diag_fn, lr_quadratic_diag_ref, lr_quadratic_diag_avx2, "C21")     \
     X(quadratic_dense, lr_quadratic_dense_fn, lr_quadratic_dense_ref, lr_quadratic_dense_avx2, "C21") \
     X(rosenbrock, lr_rosenbrock_fn, lr_rosenbrock_ref, lr_rosenbrock_avx2, "C22")                     \
-    X(linreg, lr_linreg_fn, lr_linreg_ref, lr_linreg_avx2, "C23")
+    X(linreg, lr_linreg_fn, lr_linreg_ref, lr_linreg_avx2, "C23")                                     \
+    X(dense_forward, lr_dense_forward_fn, lr_dense_forward_ref, lr_dense_forward_avx2, "C24 C25")     \
+    X(dense_backward, lr_dense_backward_fn, lr_dense_backward_ref, lr_dense_backward_avx2, "C24 C25") \
+    X(softmax_xent, lr_softmax_xent_fn, lr_softmax_xent_ref, lr_softmax_xent_avx2, "C24 C25")         \
+    X(gather_pixels, lr_gather_pixels_fn, lr_gather_pixels_ref, lr_gather_pixels_avx2, "C24 C25")
 
 #define LR_KERNEL_LIST(X)                                                                  \
     LR_UPDATE_KERNELS(X)                                                                   \
