@@ -5,13 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lrlab/data.h"
 #include "lrlab/objective.h"
+#include "lrlab/objective_nn.h"
 #include "run.h"
 
 enum {
     P_QUADRATIC = 1u << 8,
     P_ROSENBROCK = 1u << 9,
     P_LINREG = 1u << 10,
+    P_SOFTMAX = 1u << 11,
+    P_MLP = 1u << 12,
+    P_FMNIST = P_SOFTMAX | P_MLP,
     P_FAMILY = 0xff00u
 };
 
@@ -25,6 +30,8 @@ static const problem_kind problem_kinds[] = {
     {"quadratic", P_QUADRATIC, 0, 1000, 0},
     {"rosenbrock", P_ROSENBROCK, 0, 1000, 0},
     {"linreg", P_LINREG, 20, 0, 32},
+    {"fmnist-softmax", P_SOFTMAX, 15, 0, 128},
+    {"fmnist-mlp", P_MLP, 15, 0, 128},
 };
 
 static const problem_kind *find_kind(const char *name)
@@ -48,13 +55,14 @@ void lr_problem_flags_defaults(lr_problem_flags *pf)
     pf->outliers = lc.outliers;
     pf->loss = "mse";
     pf->huber_delta = lc.huber_delta;
+    pf->hidden = "128";
 }
 
 void lr_problem_flag_args(lr_arg *out, lr_problem_flags *pf)
 {
     const lr_arg args[LR_PROBLEM_NFLAGS] = {
         {"--problem", LR_ARG_STRING, &pf->problem, "NAME",
-         "quadratic, rosenbrock or linreg (required)", 0, false},
+         "quadratic, rosenbrock, linreg, fmnist-softmax or fmnist-mlp (required)", 0, false},
         {"--dim", LR_ARG_LONG, &pf->dim, "D",
          "dimension (quadratic: default 50; rosenbrock: default 2)", P_QUADRATIC | P_ROSENBROCK, false},
         {"--mu", LR_ARG_DOUBLE, &pf->mu, "MU", "smallest eigenvalue (quadratic; default 0.01)",
@@ -80,6 +88,18 @@ void lr_problem_flag_args(lr_arg *out, lr_problem_flags *pf)
          "loss (linreg; default mse, which is 1/2 r^2: half of PyTorch's MSELoss)", P_LINREG, false},
         {"--huber-delta", LR_ARG_DOUBLE, &pf->huber_delta, "DELTA",
          "Huber threshold (linreg; default 1, as PyTorch's HuberLoss)", P_LINREG, false},
+        {"--data", LR_ARG_STRING, &pf->data, "DIR",
+         "Fashion-MNIST IDX files (default: LRLAB_DATA, else /usr/share/datasets/fashion-mnist)",
+         P_FMNIST, false},
+        {"--validation", LR_ARG_LONG, &pf->validation, "K",
+         "hold out the last K training images; test_loss/test_acc are then on them (default 0)",
+         P_FMNIST, false},
+        {"--train-size", LR_ARG_LONG, &pf->train_size, "N",
+         "train on the first N training images only (default: all)", P_FMNIST, false},
+        {"--hidden", LR_ARG_STRING, &pf->hidden, "W[,W...]",
+         "widths of the hidden ReLU layers (fmnist-mlp; default 128)", P_MLP, false},
+        {"--l2", LR_ARG_DOUBLE, &pf->l2, "L2",
+         "L2 penalty l2/2 |W|^2 in the loss (weights, not biases; default 0)", P_FMNIST, false},
     };
     memcpy(out, args, sizeof args);
 }
@@ -138,9 +158,86 @@ static int positive(const char *cmd, const char *flag, long v)
     return LR_EXIT_USAGE;
 }
 
-static int build(const char *cmd, const problem_kind *k, const lr_problem_flags *pf, uint64_t seed,
-                 lr_problem *out)
+/* "128,64": at most LR_NN_MAX_LAYERS - 1 positive widths. */
+static int parse_hidden(const char *cmd, const char *text, size_t *w, size_t *n)
 {
+    const char *p = text;
+    *n = 0;
+    for (;;) {
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 1 || v > 100000 || errno || (*end != ',' && *end != '\0')) {
+            lr_errorf(cmd, "--hidden: '%s' is not a list of widths between 1 and 100000", text);
+            return LR_EXIT_USAGE;
+        }
+        if (*n == LR_NN_MAX_LAYERS - 1) {
+            lr_errorf(cmd, "--hidden: at most %d hidden layers", LR_NN_MAX_LAYERS - 1);
+            return LR_EXIT_USAGE;
+        }
+        w[(*n)++] = (size_t)v;
+        if (*end == '\0')
+            return LR_EXIT_OK;
+        p = end + 1;
+    }
+}
+
+/* Fashion-MNIST: loads the data (kept in *data, which must outlive the problem) and builds the
+ * softmax regression or the MLP on it. */
+static int build_fmnist(const char *cmd, const problem_kind *k, const lr_problem_flags *pf,
+                        lr_problem *out, lr_dataset **data)
+{
+    size_t hidden[LR_NN_MAX_LAYERS], nhidden = 0;
+    if (pf->validation < 0) {
+        lr_errorf(cmd, "--validation must not be negative, got %ld", pf->validation);
+        return LR_EXIT_USAGE;
+    }
+    if (pf->train_size < 0) {
+        lr_errorf(cmd, "--train-size must be positive, got %ld", pf->train_size);
+        return LR_EXIT_USAGE;
+    }
+    if (k->group == P_MLP && parse_hidden(cmd, pf->hidden, hidden, &nhidden) != LR_EXIT_OK)
+        return LR_EXIT_USAGE;
+    lr_dataset *ds = calloc(1, sizeof *ds);
+    char err[512] = "";
+    if (!ds) {
+        lr_errorf(cmd, "out of memory");
+        return LR_EXIT_FAILURE;
+    }
+    int rc = lr_dataset_load(ds, lr_data_dir(pf->data), (size_t)pf->validation, err, sizeof err);
+    if (rc != LR_DATA_OK) {
+        lr_errorf(cmd, "%s", err);
+        free(ds);
+        return rc == LR_DATA_BAD ? LR_EXIT_USAGE : LR_EXIT_FAILURE;
+    }
+    if (pf->train_size > 0) {
+        if ((size_t)pf->train_size > ds->train.n) {
+            lr_errorf(cmd, "--train-size %ld: the training split has only %zu images",
+                      pf->train_size, ds->train.n);
+            lr_dataset_free(ds);
+            free(ds);
+            return LR_EXIT_USAGE;
+        }
+        ds->train.n = (size_t)pf->train_size; /* the first N images of the split */
+    }
+    rc = k->group == P_SOFTMAX
+             ? lr_problem_fmnist_softmax(out, ds, pf->l2, err, sizeof err)
+             : lr_problem_fmnist_mlp(out, ds, hidden, nhidden, pf->l2, err, sizeof err);
+    if (rc != 0) {
+        lr_errorf(cmd, "--problem %s: %s", k->name, err[0] ? err : "cannot be built");
+        lr_dataset_free(ds);
+        free(ds);
+        return LR_EXIT_USAGE;
+    }
+    *data = ds;
+    return LR_EXIT_OK;
+}
+
+static int build(const char *cmd, const problem_kind *k, const lr_problem_flags *pf, uint64_t seed,
+                 lr_problem *out, lr_dataset **data)
+{
+    if (k->group & P_FMNIST)
+        return build_fmnist(cmd, k, pf, out, data);
     char err[256] = "";
     int rc = -1;
     if (k->group == P_QUADRATIC) {
@@ -183,17 +280,20 @@ static int build(const char *cmd, const problem_kind *k, const lr_problem_flags 
 }
 
 int lr_problem_from_flags(const char *cmd, const lr_arg *args, size_t nargs,
-                          const lr_problem_flags *pf, uint64_t seed, lr_problem *out, float **x0)
+                          const lr_problem_flags *pf, uint64_t seed, lr_problem *out, float **x0,
+                          lr_dataset **data)
 {
     *x0 = NULL;
+    *data = NULL;
     memset(out, 0, sizeof *out);
     if (!pf->problem) {
-        lr_errorf(cmd, "--problem is required (quadratic, rosenbrock or linreg)");
+        lr_errorf(cmd, "--problem is required (quadratic, rosenbrock, linreg, fmnist-softmax or fmnist-mlp)");
         return LR_EXIT_USAGE;
     }
     const problem_kind *k = find_kind(pf->problem);
     if (!k) {
-        lr_errorf(cmd, "--problem: unknown problem '%s' (choose quadratic, rosenbrock or linreg)",
+        lr_errorf(cmd, "--problem: unknown problem '%s' (choose quadratic, rosenbrock, linreg, fmnist-softmax or "
+                       "fmnist-mlp)",
                   pf->problem);
         return LR_EXIT_USAGE;
     }
@@ -204,7 +304,7 @@ int lr_problem_from_flags(const char *cmd, const lr_arg *args, size_t nargs,
     for (size_t i = 0; i < nargs; i++) /* -1 means "per problem" only when --dim is not given */
         if (args[i].seen && strcmp(args[i].name, "--dim") == 0 && pf->dim < 1)
             return positive(cmd, "--dim", pf->dim);
-    int rc = build(cmd, k, pf, seed, out);
+    int rc = build(cmd, k, pf, seed, out, data);
     if (rc == LR_EXIT_OK && pf->x0) {
         rc = parse_x0(cmd, pf->x0, out->dim, x0);
         if (rc != LR_EXIT_OK)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lrlab/data.h"
 #include "lrlab/kernels.h"
 #include "run.h"
 
@@ -219,7 +220,7 @@ int lr_run_setup_make(const char *cmd, const lr_arg *args, size_t nargs, const l
     if (nonnegative(cmd, "--seed", rf->seed))
         return LR_EXIT_USAGE;
     rc = lr_problem_from_flags(cmd, args, nargs, &rf->problem, (uint64_t)rf->seed,
-                               &run->problem, &run->x0);
+                               &run->problem, &run->x0, &run->data);
     if (rc != LR_EXIT_OK)
         return rc;
     if (training_config(cmd, args, nargs, rf, run) != 0 || schedule_rates(cmd, run) != 0) {
@@ -238,6 +239,10 @@ int lr_run_setup_make(const char *cmd, const lr_arg *args, size_t nargs, const l
 void lr_run_setup_free(lr_run_setup *run)
 {
     lr_problem_free(&run->problem);
+    if (run->data) /* after the problem, which reads it */
+        lr_dataset_free(run->data);
+    free(run->data);
+    run->data = NULL;
     free(run->x0);
     run->x0 = NULL;
 }

@@ -22,9 +22,10 @@ typedef struct lr_problem_flags {
     const char *hidden;
     double l2;
     double huber_delta;
+    long train_size;
 } lr_problem_flags;
 
-enum { LR_PROBLEM_NFLAGS = 12 };
+enum { LR_PROBLEM_NFLAGS = 17 };
 
 /* Defaults before parsing (per-problem choices are made when the problem is known). */
 void lr_problem_flags_defaults(lr_problem_flags *pf);
@@ -35,8 +36,12 @@ void lr_problem_flag_args(lr_arg *out, lr_problem_flags *pf);
 /* Builds the problem named in pf (defaults for flags not given, per problem), checking that every
  * problem flag given applies to it. x0 (when --x0 was given) is malloc'ed into *x0 (else NULL).
  * Returns 0, or prints a message naming the flag or file and returns 2 (1 for I/O failures). */
+struct lr_dataset;
+/* Fashion-MNIST problems also load the data set into *data (malloc'ed; it must outlive the
+ * problem: free with lr_dataset_free and free after lr_problem_free); NULL for the others. */
 int lr_problem_from_flags(const char *cmd, const lr_arg *args, size_t nargs,
-                          const lr_problem_flags *pf, uint64_t seed, lr_problem *out, float **x0);
+                          const lr_problem_flags *pf, uint64_t seed, lr_problem *out, float **x0,
+                          struct lr_dataset **data);
 
 /* Default training length and batch size of a problem (full-batch: steps; else epochs). */
 void lr_problem_training_defaults(const char *problem, long *epochs, long *steps, long *batch);
@@ -83,6 +88,7 @@ typedef struct lr_run_setup {
     const struct lr_kernels *kernels;
     lr_train_labels labels;
     float *x0;
+    struct lr_dataset *data; /* Fashion-MNIST: the data the problem reads */
 } lr_run_setup;
 
 /* Validates every flag (naming the one at fault) and builds the run: the schedule is checked
