@@ -143,13 +143,19 @@ sanitize: deps
 # libFuzzer targets (clang): each runs for FUZZ_SECONDS on its corpus under tests/fuzz/corpus/NAME;
 # new inputs go to build/fuzz/corpus/NAME, crashes to build/fuzz/crash-NAME-*.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := replay train find_lr
+FUZZ_TARGETS := replay train find_lr schedule sweep idx
 FUZZ_BUILD   := build/fuzz
 FUZZ_CLI_OBJ  = $(filter-out %/cli/main.o,$(CLI_OBJ))
 
 FUZZ_DEFS_replay  := -DFUZZ_INPUT_FLAG='"--input"'
 FUZZ_DEFS_train   := -DFUZZ_MAX_NUMBER=2000
 FUZZ_DEFS_find_lr := -DFUZZ_MAX_NUMBER=2000
+FUZZ_DEFS_schedule := -DFUZZ_INPUT_FLAG='"--metrics"' -DFUZZ_MAX_NUMBER=5000
+FUZZ_DEFS_sweep   := -DFUZZ_MAX_NUMBER=50
+
+# The IDX reader is fuzzed directly, without a command around it.
+$(BUILD)/fuzz_idx: tests/fuzz/fuzz_idx.c $(LIB)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
 
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_cli.c $(FUZZ_CLI_OBJ) $(LIB)
 	$(CC) $(CPPFLAGS) -Icli $(CFLAGS) -fsanitize=fuzzer -DFUZZ_CMD=lr_cmd_$* $(FUZZ_DEFS_$*) \
