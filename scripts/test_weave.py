@@ -102,6 +102,20 @@ class WeaveTest(unittest.TestCase):
         self.assertIn('[C02 · m](C02-m.md)', t.read('docs/index.md'))
         self.assertIn('Next: [C02](C02-m.md).', t.read('docs/C01-k.md'))
 
+    def test_page_without_an_id_is_woven_and_linkable(self):
+        # docs/src/benchmarks.md is such a page: no concept ID, reached by plain links.
+        t = self.woven({'docs/src/benchmarks.md': '# Speed\n\nSee {{ref:C01}}.\n\n'
+                                                   '@include reference/k.c k-step\n',
+                        'docs/src/index.md': INDEX + '\n[Speed](benchmarks.md#results)\n'})
+        page = t.read('docs/benchmarks.md')
+        self.assertIn('[Index of all concepts](index.md)', page)
+        self.assertIn('See [C01](C01-k.md).', page)
+        self.assertIn('int k(void)', page)
+        status, msg = t.run('--check')
+        self.assertEqual(status, 0, msg)
+        t.write('docs/src/C1-speed.md', '# Speed\n')  # looks like a concept page, is misnamed
+        self.assertCheckFails(t, 'docs/src/C1-speed.md: a concept page is named Cnn-words.md')
+
     def test_files_directive_lists_files_whose_header_names_the_id(self):
         page = self.woven({'tests/test_z.c': '/* C07 only */\n'}).read('docs/C01-k.md')
         self.assertIn('- tests: [tests/test_k.c](../tests/test_k.c)', page)

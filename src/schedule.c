@@ -488,6 +488,7 @@ int lr_chain_validate(const lr_chain *c, lr_config_error *err)
     return 0;
 }
 
+/* doc:schedule-chain */
 static long part_start(const lr_chain *c, size_t i)
 {
     return i == 0 ? 0 : c->milestones[i - 1];
@@ -572,3 +573,4 @@ void lr_chain_table(const lr_chain *c, lr_schedule_table_fn fn, long t0, size_t 
         done += len;
     }
 }
+/* end */
