@@ -57,7 +57,8 @@ typedef struct train_run {
 static int emit(train_run *r, bool diverged, const lr_eval *ev)
 {
     lr_train_row row = {.epoch = r->epoch, .step = r->step, .seconds = r->seconds,
-                        .lr_now = r->rates->lr_at(r->rates->ctx, r->step), .diverged = diverged};
+                        .lr_now = r->rates->lr_at(r->rates->ctx, r->step), .diverged = diverged,
+                        .params = r->params};
     if (ev)
         row.eval = *ev;
     else

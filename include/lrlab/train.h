@@ -37,6 +37,7 @@ typedef struct lr_train_row {
     lr_eval eval;    /* losses, accuracy, dist at this point */
     double seconds;  /* wall time spent training so far, evaluation excluded */
     bool diverged;   /* the loss became non-finite: this is the last row */
+    const float *params; /* the problem's dim parameters at this point; valid during the sink call */
 } lr_train_row;
 
 /* Receives each row as it is made; 0 to go on, a negative value to stop training (lr_train
