@@ -74,7 +74,7 @@ deps:
 	@scripts/install-deps.sh
 
 # The Criterion suite (agreement, invariants, PyTorch conformance, CLI) in one binary.
-check: docs-check $(BIN) $(TESTS)
+check: docs-check report-test $(BIN) $(TESTS)
 	$(TESTS) --jobs=2
 
 test: deps
@@ -124,6 +124,19 @@ docs:
 docs-check:
 	$(PYTHON) scripts/weave.py --check
 	$(PYTHON) scripts/test_weave.py
+
+# The report (K01-K12): the experiment plan (benchmarks/plan/) on all cores, the figures (gnuplot),
+# the verdicts, docs/report.md, docs/claims.md and a self-contained docs/report.html.
+# `make report QUICK=1` runs reduced grids and writes under results/report-quick/ instead.
+QUICK ?= 0
+.PHONY: report report-test
+report: deps
+	$(MAKE) all
+	QUICK=$(QUICK) LRLAB=$(abspath $(BIN)) scripts/report.sh
+
+# The report's analysis: every verdict rule on fixed inputs, and one plan entry with the real lrlab.
+report-test: $(BIN)
+	LRLAB=$(abspath $(BIN)) $(PYTHON) scripts/test_report.py
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/lrlab
