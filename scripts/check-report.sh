@@ -14,11 +14,11 @@ browser=$(command -v chromium || command -v chromium-browser || true)
 
 # 1. Self-contained: as many embedded (data:) images as report.md has figures, and no image that
 #    points at a file.
-want=$(grep -c '^!\[' "$md")
-embedded=$(grep -o '<img [^>]*src="data:image/[a-z+]*;base64,' "$html" | wc -l)
+want=$(grep -c '^!\[' "$md" || true)
+embedded=$(grep -o '<img [^>]*src="data:image/[a-z+]*;base64,' "$html" | wc -l || true)
 external=$(grep -o '<img [^>]*src="[^d"][^"]*"' "$html" | wc -l || true)
 echo "check-report: report.md has $want figures; report.html embeds $embedded, links $external"
-if [ "$embedded" -ne "$want" ] || [ "$external" -ne 0 ]; then
+if [ "$want" -eq 0 ] || [ "$embedded" -ne "$want" ] || [ "$external" -ne 0 ]; then
     echo "check-report: FAIL: the page is not self-contained" >&2
     exit 1
 fi
