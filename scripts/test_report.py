@@ -108,6 +108,14 @@ class Measurements(unittest.TestCase):
         self.assertAlmostEqual(common.parabola_min(pts), 0.3)
         self.assertEqual(common.parabola_min([(0, 1), (1, 2), (2, 3)]), 0)  # at the edge
 
+    def test_thin_keeps_both_phases_of_a_two_cycle(self):
+        rows = [{'step': t, 'x': (-1) ** t} for t in range(5001)]
+        kept = common.thin(rows, 1000)
+        self.assertLessEqual(len(kept), 1100)
+        self.assertIs(kept[-1], rows[-1])
+        tail = kept[len(kept) // 2:]
+        self.assertEqual({r['x'] for r in tail}, {1, -1})
+
     def test_tags_keep_spaces_inside_values(self):
         self.assertEqual(common.parse_tags('id=C07 title=StepLR every 60, gamma 0.5 lr=0.1'),
                          {'id': 'C07', 'title': 'StepLR every 60, gamma 0.5', 'lr': '0.1'})

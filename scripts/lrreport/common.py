@@ -359,11 +359,13 @@ def cell(v):
 
 
 def thin(rows, keep=600):
-    """At most about `keep` rows: the first fifth kept, then evenly spaced, always the last."""
+    """At most about `keep` rows: the first fifth kept, then evenly spaced with an odd stride (so
+    that a period-2 oscillation still shows both of its points), always the last."""
     if len(rows) <= keep:
         return rows
     head = keep // 5
     step = max(1, (len(rows) - head) // (keep - head))
+    step += 1 - step % 2
     out = rows[:head] + rows[head::step]
     if out[-1] is not rows[-1]:
         out.append(rows[-1])
