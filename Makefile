@@ -95,7 +95,7 @@ deps:
 # The Criterion suite (agreement, invariants, PyTorch conformance, CLI) in one binary; then one
 # pass of the benchmarks at the smallest size and of the script that tidies their output, so
 # neither can rot (no speed is asserted).
-check: docs-check $(BIN) $(TESTS) $(BENCH)
+check: docs-check report-test $(BIN) $(TESTS) $(BENCH)
 	$(TESTS) --jobs=2
 	$(BENCH) --benchmark_min_time=0.001 --benchmark_filter='/4096$$' \
 	    --benchmark_out=$(BUILD)/bench-smoke.json --benchmark_out_format=json \
@@ -185,6 +185,19 @@ docs:
 docs-check:
 	$(PYTHON) scripts/weave.py --check
 	$(PYTHON) scripts/test_weave.py
+
+# The report (K01-K12): the experiment plan (benchmarks/plan/) on all cores, the figures (gnuplot),
+# the verdicts, docs/report.md, docs/claims.md and a self-contained docs/report.html.
+# `make report QUICK=1` runs reduced grids and writes under results/report-quick/ instead.
+QUICK ?= 0
+.PHONY: report report-test
+report: deps
+	$(MAKE) all
+	QUICK=$(QUICK) LRLAB=$(abspath $(BIN)) scripts/report.sh
+
+# The report's analysis: every verdict rule on fixed inputs, and one plan entry with the real lrlab.
+report-test: $(BIN)
+	LRLAB=$(abspath $(BIN)) $(PYTHON) scripts/test_report.py
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/lrlab

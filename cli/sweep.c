@@ -496,7 +496,7 @@ static int prepare(const char *cmd, sweep_cmd *c, char **train_header, const cha
     size_t len = 0;
     FILE *mem = open_memstream(train_header, &len);
     if (mem)
-        lr_train_csv_write(mem, NULL, 0, &job.run.labels, job.folds >= 2 ? 0 : -1);
+        lr_train_csv_write(mem, NULL, 0, &job.run.labels, job.folds >= 2 ? 0 : -1, NULL, 0);
     lr_train_job_free(&job);
     if (!mem || fclose(mem) != 0) {
         lr_errorf(cmd, "out of memory");

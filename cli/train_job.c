@@ -19,6 +19,8 @@ void lr_train_job_flags(lr_train_job *job)
         {"--fold", LR_ARG_LONG, &job->fold, "F",
          "the held-out fold, 0..K-1: rows report its loss as val_loss; the test set is not used",
          0, false},
+        {"--trace", LR_ARG_FLAG, &job->trace, NULL,
+         "append the parameters x1..xD to every row (at most 64 parameters)", 0, false},
     };
     memcpy(job->args, extra, sizeof extra);
     lr_arg *sched = job->args + LR_JOB_NEXTRA;
@@ -101,6 +103,12 @@ int lr_train_job_setup(const char *cmd, lr_train_job *job)
     if (rc != LR_EXIT_OK)
         return rc;
     job->ready = true;
+    if (job->trace && job->run.problem.dim > LR_TRACE_MAX_DIM) {
+        lr_errorf(cmd, "--trace: --problem %s has %zu parameters, more than the %d a trace can show",
+                  job->rf.problem.problem, job->run.problem.dim, LR_TRACE_MAX_DIM);
+        lr_train_job_free(job);
+        return LR_EXIT_USAGE;
+    }
     if (job->folds >= 2 && (rc = split_folds(cmd, job)) != LR_EXIT_OK) {
         lr_train_job_free(job);
         return rc;
@@ -121,6 +129,8 @@ void lr_train_job_free(lr_train_job *job)
 typedef struct train_rows {
     lr_train_row *row;
     size_t n, cap;
+    size_t trace_dim; /* 0: no trace; else params holds trace_dim floats per row */
+    float *params;
 } train_rows;
 
 static int keep_row(void *ctx, const lr_train_row *row)
@@ -132,9 +142,19 @@ static int keep_row(void *ctx, const lr_train_row *row)
         if (!r)
             return -1;
         t->row = r;
+        if (t->trace_dim) {
+            float *p = realloc(t->params, cap * t->trace_dim * sizeof *p);
+            if (!p)
+                return -1;
+            t->params = p;
+        }
         t->cap = cap;
     }
-    t->row[t->n++] = *row;
+    if (t->trace_dim) /* the loop's buffer moves on; this copy is what stays */
+        memcpy(t->params + t->n * t->trace_dim, row->params, t->trace_dim * sizeof(float));
+    t->row[t->n] = *row;
+    t->row[t->n].params = NULL;
+    t->n++;
     return 0;
 }
 
@@ -146,12 +166,16 @@ static void cell(FILE *f, double v)
 }
 
 void lr_train_csv_write(FILE *f, const lr_train_row *rows, size_t n, const lr_train_labels *lab,
-                        long fold)
+                        long fold, const float *trace, size_t trace_dim)
 {
     bool diverged = n > 0 && rows[n - 1].diverged;
     fputs("problem,optimizer,schedule,lr,seed,epoch,step,lr_now,train_loss,test_loss,test_acc,"
           "seconds,diverged,dist", f);
-    fputs(fold >= 0 ? ",fold,val_loss\n" : "\n", f);
+    if (fold >= 0)
+        fputs(",fold,val_loss", f);
+    for (size_t j = 0; j < trace_dim; j++)
+        fprintf(f, ",x%zu", j + 1);
+    fputc('\n', f);
     for (size_t i = 0; i < n; i++) {
         const lr_train_row *r = &rows[i];
         fprintf(f, "%s,%s,%s,%.10g,%llu,%ld,%ld,%.10g,", lab->problem, lab->optimizer,
@@ -167,6 +191,8 @@ void lr_train_csv_write(FILE *f, const lr_train_row *rows, size_t n, const lr_tr
             fprintf(f, ",%ld,", fold);
             cell(f, r->val_loss);
         }
+        for (size_t j = 0; j < trace_dim; j++)
+            fprintf(f, ",%.9g", (double)trace[i * trace_dim + j]);
         fputc('\n', f);
     }
 }
@@ -174,7 +200,7 @@ void lr_train_csv_write(FILE *f, const lr_train_row *rows, size_t n, const lr_tr
 int lr_train_job_run(const char *cmd, lr_train_job *job, FILE *f, lr_progress_fn progress,
                      void *progress_ctx)
 {
-    train_rows rows = {0};
+    train_rows rows = {.trace_dim = job->trace ? job->run.problem.dim : 0};
     lr_train_hooks hooks = {.sink = keep_row, .sink_ctx = &rows, .progress = progress,
                             .progress_ctx = progress_ctx};
     lr_run_setup *run = &job->run;
@@ -182,9 +208,12 @@ int lr_train_job_run(const char *cmd, lr_train_job *job, FILE *f, lr_progress_fn
     if (trc != 0) {
         lr_errorf(cmd, trc == -2 ? "invalid fold split (a bug)" : "out of memory");
         free(rows.row);
+        free(rows.params);
         return LR_EXIT_FAILURE;
     }
-    lr_train_csv_write(f, rows.row, rows.n, &run->labels, job->folds >= 2 ? job->fold : -1);
+    lr_train_csv_write(f, rows.row, rows.n, &run->labels, job->folds >= 2 ? job->fold : -1,
+                       rows.params, rows.trace_dim);
     free(rows.row);
+    free(rows.params);
     return LR_EXIT_OK;
 }

@@ -8,11 +8,15 @@
 #include "run.h"
 #include "schedule_flags.h"
 
-enum { LR_JOB_NEXTRA = 2 };
+enum { LR_JOB_NEXTRA = 3 };
+
+/* --trace writes a column per parameter: meant for pictures of small problems. */
+enum { LR_TRACE_MAX_DIM = 64 };
 
 typedef struct lr_train_job {
     lr_run_flags rf;
     long folds, fold;               /* --folds K --fold F: train on the other folds, report F's loss */
+    bool trace;                     /* --trace: the parameters x1..xD on every row */
     lr_schedule_flags sf;           /* --schedule NAME and its flags */
     /* bound to the fold fields, sf and rf, in that order (the optimizer flags last) */
     lr_arg args[LR_JOB_NEXTRA + LR_SCHEDULE_NFLAGS_MAX + LR_RUN_NFLAGS];
@@ -40,8 +44,9 @@ int lr_train_job_run(const char *cmd, lr_train_job *job, FILE *f, lr_progress_fn
 void lr_train_job_free(lr_train_job *job);
 
 /* The CSV lrlab train writes: header, then one line per row. fold < 0: no fold columns; else the
- * columns fold,val_loss follow the usual ones. n = 0 writes the header alone. */
+ * columns fold,val_loss follow the usual ones. trace_dim > 0: columns x1..x{trace_dim} follow,
+ * from trace (trace_dim floats per row). n = 0 writes the header alone. */
 void lr_train_csv_write(FILE *f, const lr_train_row *rows, size_t n, const lr_train_labels *lab,
-                        long fold);
+                        long fold, const float *trace, size_t trace_dim);
 
 #endif

@@ -135,7 +135,8 @@ static double watched_loss(const train_run *r, const train_point *pt)
 static int emit(train_run *r, bool diverged, const train_point *pt)
 {
     lr_train_row row = {.epoch = r->epoch, .step = r->step, .seconds = r->seconds,
-                        .lr_now = r->rates->lr_at(r->rates->ctx, r->step), .diverged = diverged};
+                        .lr_now = r->rates->lr_at(r->rates->ctx, r->step), .diverged = diverged,
+                        .params = r->params};
     train_point here;
     if (!pt) {
         evaluate_point(r, &here);

@@ -51,6 +51,7 @@ typedef struct lr_train_row {
     double seconds;  /* wall time spent training so far, evaluation excluded */
     bool diverged;   /* the loss became non-finite: this is the last row */
     double val_loss; /* mean loss over lr_train_config.val_idx; NaN without one */
+    const float *params; /* the problem's dim parameters at this point; valid during the sink call */
 } lr_train_row;
 
 /* Receives each row as it is made; 0 to go on, a negative value to stop training (lr_train
