@@ -198,8 +198,20 @@ static int build_fmnist(const char *cmd, const problem_kind *k, const lr_problem
     }
     if (k->group == P_MLP && parse_hidden(cmd, pf->hidden, hidden, &nhidden) != LR_EXIT_OK)
         return LR_EXIT_USAGE;
-    lr_dataset *ds = calloc(1, sizeof *ds);
     char err[512] = "";
+    if (pf->shared_data) {
+        int src = k->group == P_SOFTMAX
+                      ? lr_problem_fmnist_softmax(out, pf->shared_data, pf->l2, err, sizeof err)
+                      : lr_problem_fmnist_mlp(out, pf->shared_data, hidden, nhidden, pf->l2, err,
+                                              sizeof err);
+        if (src != 0) {
+            lr_errorf(cmd, "--problem %s: %s", k->name, err[0] ? err : "cannot be built");
+            return LR_EXIT_USAGE;
+        }
+        *data = NULL; /* the caller's */
+        return LR_EXIT_OK;
+    }
+    lr_dataset *ds = calloc(1, sizeof *ds);
     if (!ds) {
         lr_errorf(cmd, "out of memory");
         return LR_EXIT_FAILURE;

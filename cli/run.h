@@ -23,6 +23,9 @@ typedef struct lr_problem_flags {
     double l2;
     double huber_delta;
     long train_size;
+    /* Not a flag: when set, a Fashion-MNIST problem is built on this data set (loaded with the
+     * same flags) instead of loading its own; sweep --batched shares one copy among its lanes. */
+    const struct lr_dataset *shared_data;
 } lr_problem_flags;
 
 enum { LR_PROBLEM_NFLAGS = 17 };
@@ -38,7 +41,8 @@ void lr_problem_flag_args(lr_arg *out, lr_problem_flags *pf);
  * Returns 0, or prints a message naming the flag or file and returns 2 (1 for I/O failures). */
 struct lr_dataset;
 /* Fashion-MNIST problems also load the data set into *data (malloc'ed; it must outlive the
- * problem: free with lr_dataset_free and free after lr_problem_free); NULL for the others. */
+ * problem: free with lr_dataset_free and free after lr_problem_free); NULL for the others, and
+ * NULL when pf->shared_data was used. */
 int lr_problem_from_flags(const char *cmd, const lr_arg *args, size_t nargs,
                           const lr_problem_flags *pf, uint64_t seed, lr_problem *out, float **x0,
                           struct lr_dataset **data);

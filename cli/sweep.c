@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lrlab/kernels.h"
+#include "lrlab/lanes.h"
 #include "sweep.h"
 #include "train_job.h"
 
@@ -16,7 +18,8 @@ static const char sweep_usage[] =
     "usage: lrlab sweep --problem NAME --optimizer NAME [train flags]\n"
     "                   (--lr-grid LO:HI:COUNT | --lr-random COUNT --lr-range LO:HI)\n"
     "                   [--vary NAME:LO:HI[:log][,...]] [--search-seed N] [--seeds K] [--folds K]\n"
-    "                   [--target-loss X] [-j JOBS] [--shard I/N] [--summary FILE] --output FILE\n"
+    "                   [--target-loss X] [-j JOBS] [--shard I/N] [--summary FILE] [--batched]\n"
+    "                   --output FILE\n"
     "       lrlab sweep ... --plan --plan-dir DIR      (print one lrlab train command per run)\n"
     "       lrlab sweep ... --merge DIR --output FILE  (the sweep's file from DIR/RUN_ID.csv)\n\n"
     "Points: --lr-grid gives COUNT log-spaced rates from LO to HI, both ends exact; --lr-random\n"
@@ -34,18 +37,22 @@ static const char sweep_usage[] =
     "again skips the runs already in it. The watched loss scores a run: val_loss with --folds,\n"
     "else test_loss for minibatch problems (the test set: use --folds to keep it out of the\n"
     "choice) and train_loss (the objective) for full-batch ones.\n\n"
+    "--batched (fmnist-softmax, AVX2 kernels, no --folds): runs of one seed train side by side,\n"
+    "up to 16 per pass over the data (one wider GEMM), each lane bitwise its own run; rows are the\n"
+    "same but for seconds (a lane's share of the pass). The file is rewritten after every pass.\n\n"
     "Choice: the point with the least mean score over its runs, among points whose runs all\n"
     "finished, none diverged and all scores are finite; a tie goes to the smaller rate. It is\n"
     "printed on stderr; --summary writes per point: point,lr,<drawn>,runs,finished,diverged,\n"
     "metric,mean,std,min,max,chosen (std: sample standard deviation over the runs).\n";
 
-enum { SWEEP_NEXTRA = 14 };
+enum { SWEEP_NEXTRA = 16 };
 
 typedef struct sweep_flags {
     const char *grid, *range, *vary, *shard, *plan_dir, *merge, *summary;
-    long random, search_seed, seeds, folds, jobs;
+    long random, search_seed, seeds, folds, jobs, lanes;
     double target;
     bool plan;
+    bool batched;
 } sweep_flags;
 
 typedef struct sweep_cmd {
@@ -68,6 +75,7 @@ static void bind_flags(sweep_cmd *c)
     if (f->jobs < 1)
         f->jobs = 1;
     f->target = NAN;
+    f->lanes = LR_LANES_MAX;
     const lr_arg extra[SWEEP_NEXTRA] = {
         {"--lr-grid", LR_ARG_STRING, &f->grid, "LO:HI:COUNT", "COUNT log-spaced rates from LO to "
          "HI inclusive", 0, false},
@@ -96,6 +104,10 @@ static void bind_flags(sweep_cmd *c)
          "DIR/RUN_ID.csv", 0, false},
         {"--merge", LR_ARG_STRING, &f->merge, "DIR", "instead of training, read each run's CSV from "
          "DIR/RUN_ID.csv (scripts/sweep-parallel.sh)", 0, false},
+        {"--batched", LR_ARG_FLAG, &f->batched, NULL, "train up to 16 runs per pass over the data "
+         "(C20; fmnist-softmax)", 0, false},
+        {"--lanes", LR_ARG_LONG, &f->lanes, "K", "runs per pass with --batched (1..16, default 16)",
+         0, false},
     };
     memcpy(c->args, extra, sizeof extra);
     lr_run_flags_defaults(&c->rf);
@@ -440,6 +452,43 @@ static int merge_share(const char *cmd, sweep_cmd *c, const size_t *todo, size_t
 
 /* ---- The command ----------------------------------------------------------------------------- */
 
+/* What --batched covers (C20): the lanes are fmnist-softmax on the AVX2 kernels, without folds. */
+static int check_batched(const char *cmd, const sweep_cmd *c)
+{
+    const sweep_flags *f = &c->sf;
+    if (!f->batched) {
+        if (given(c, "--lanes")) {
+            lr_errorf(cmd, "--lanes goes with --batched");
+            return LR_EXIT_USAGE;
+        }
+        return LR_EXIT_OK;
+    }
+    if (f->plan || f->merge) {
+        lr_errorf(cmd, "--batched trains here; it does not go with %s", f->plan ? "--plan" : "--merge");
+        return LR_EXIT_USAGE;
+    }
+    if (!c->rf.problem.problem || strcmp(c->rf.problem.problem, "fmnist-softmax") != 0) {
+        lr_errorf(cmd, "--batched supports fmnist-softmax only");
+        return LR_EXIT_USAGE;
+    }
+    if (f->lanes < 1 || f->lanes > LR_LANES_MAX) {
+        lr_errorf(cmd, "--lanes must be between 1 and %d, got %ld", LR_LANES_MAX, f->lanes);
+        return LR_EXIT_USAGE;
+    }
+    if (f->folds) {
+        lr_errorf(cmd, "--batched does not support --folds (cross-validation runs one by one)");
+        return LR_EXIT_USAGE;
+    }
+    lr_impl impl;
+    const char *why = "";
+    if (lr_impl_parse(c->rf.impl, &impl) != 0 || lr_kernels_select(impl, &why) != &lr_kernels_avx2) {
+        lr_errorf(cmd, "--batched runs on the AVX2 kernels, and this sweep would use the "
+                       "reference ones (--impl or LRLAB_IMPL)");
+        return LR_EXIT_USAGE;
+    }
+    return LR_EXIT_OK;
+}
+
 /* Both ends of every --vary range must be valid settings: run 0 with the end put in. */
 static int check_vary_ends(const char *cmd, const sweep_cmd *c)
 {
@@ -548,6 +597,10 @@ static int execute(const char *cmd, sweep_cmd *c)
     size_t before = c->table.finished;
     if (c->sf.merge)
         rc = merge_share(cmd, c, todo, ntodo);
+    else if (c->sf.batched && ntodo > 0 &&
+             (rc = sweep_table_write(&c->table, cmd, c->rf.output)) == LR_EXIT_OK)
+        rc = sweep_run_batched(cmd, &c->table, todo, ntodo, (size_t)c->sf.lanes, c->sf.jobs,
+                               c->rf.output);
     else if (ntodo > 0 && (rc = sweep_table_write(&c->table, cmd, c->rf.output)) == LR_EXIT_OK)
         rc = run_share(cmd, c, todo, ntodo); /* the output was writable before any run began */
     free(todo);
@@ -606,7 +659,8 @@ int lr_cmd_sweep(int argc, char **argv)
     const char *watched = NULL;
     if (rc == -1) {
         rc = LR_EXIT_OK; /* --help */
-    } else if (rc == LR_EXIT_OK && (rc = prepare(cmd, c, &train_header, &watched)) == LR_EXIT_OK) {
+    } else if (rc == LR_EXIT_OK && (rc = prepare(cmd, c, &train_header, &watched)) == LR_EXIT_OK &&
+               (rc = check_batched(cmd, c)) == LR_EXIT_OK) {
         if (c->sf.plan)
             rc = print_plan(cmd, c);
         else if ((rc = sweep_table_init(&c->table, &c->plan, &c->spec, train_header, watched,

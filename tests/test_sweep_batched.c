@@ -1,0 +1,150 @@
+/* lrlab sweep --batched (C20 over C18) through the binary: the file and the summary are those of
+ * the sweep run one by one, byte for byte but for the seconds column, with several passes, two
+ * seeds and a diverging rate; the runs are the same runs (resume across modes); and
+ * what --batched refuses. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "lrlab/kernels.h"
+
+static int have_data(void)
+{
+    return access("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz", R_OK) == 0;
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+    size_t len = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(len);
+    cr_assert(p);
+    snprintf(p, len, "%s/%s", dir, name);
+    return p;
+}
+
+/* The CSV with the cells of column `name` emptied (every line). */
+static char *without_column(const char *csv, const char *name)
+{
+    size_t col = 0;
+    const char *h = csv, *end = strchr(csv, '\n');
+    cr_assert(end);
+    for (const char *c = h; c < end; c++) {
+        if (strncmp(c, name, strlen(name)) == 0 && (c == h || c[-1] == ',') &&
+            (c[strlen(name)] == ',' || c[strlen(name)] == '\n'))
+            break;
+        col += *c == ',';
+    }
+    char *out = malloc(strlen(csv) + 1), *o = out;
+    cr_assert(out);
+    size_t at = 0;
+    bool header = true;
+    for (const char *c = csv; *c; c++) {
+        if (*c == '\n') {
+            at = 0;
+            header = false;
+            *o++ = *c;
+        } else if (*c == ',') {
+            at++;
+            *o++ = *c;
+        } else if (header || at != col) {
+            *o++ = *c;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+#define SWEEP_FLAGS                                                                           \
+    "sweep", "--problem", "fmnist-softmax", "--train-size", "300", "--epochs", "2",            \
+        "--batch-size", "50", "--optimizer", "sgd", "--momentum", "0.9", "--lr-grid",          \
+        "1e-3:1e38:7", "--seeds", "2"
+
+Test(sweep_batched, equals_the_sweep_run_one_by_one_but_for_seconds)
+{
+    if (!have_data())
+        cr_skip_test("Fashion-MNIST is not installed");
+    if (!lr_cpu_has_avx2_fma())
+        cr_skip_test("no AVX2+FMA on this CPU");
+    char *dir = make_temp_dir();
+    char *b = path_in(dir, "batched.csv"), *s = path_in(dir, "single.csv");
+    char *bs = path_in(dir, "batched-summary.csv"), *ss = path_in(dir, "single-summary.csv");
+    /* 7 rates x 2 seeds in passes of 3: per seed 3 + 3 + 1 lanes. 1e38 diverges. */
+    const char *batched[] = {SWEEP_FLAGS, "--batched", "--lanes", "3", "-j", "2", "--output", b,
+                             "--summary", bs, NULL};
+    const char *single[] = {SWEEP_FLAGS, "-j", "2", "--output", s, "--summary", ss, NULL};
+    lr_cmd_result rb = run_lrlab(batched, NULL), rs = run_lrlab(single, NULL);
+    cr_assert_eq(rb.status, 0, "%s", rb.err);
+    cr_assert_eq(rs.status, 0, "%s", rs.err);
+    char *tb = slurp(b), *ts = slurp(s), *tbs = slurp(bs), *tss = slurp(ss);
+    cr_assert(tb && ts && tbs && tss);
+    char *cb = without_column(tb, "seconds"), *cs = without_column(ts, "seconds");
+    cr_assert_str_eq(cb, cs);
+    cr_assert_str_eq(tbs, tss);
+    cr_assert(strstr(tb, "1e+38") && strstr(tb, ",1,,"), "the 1e38 runs should be there, diverged");
+    free(cb);
+    free(cs);
+    free(tb);
+    free(ts);
+    free(tbs);
+    free(tss);
+
+    /* The runs are the same runs: the one-by-one sweep resumes the batched file with nothing to do. */
+    const char *again[] = {SWEEP_FLAGS, "--output", b, NULL};
+    lr_cmd_result ra = run_lrlab(again, NULL);
+    cr_assert_eq(ra.status, 0, "%s", ra.err);
+    cr_assert(strstr(ra.err, "(0 new)"), "%s", ra.err);
+    cmd_result_free(&ra);
+    cmd_result_free(&rb);
+    cmd_result_free(&rs);
+    free(b);
+    free(s);
+    free(bs);
+    free(ss);
+    free(dir);
+}
+
+/* Exit 2, the message, and no output file. */
+static void refused(const char *const *argv, const char *out, const char *const *env,
+                    const char *message)
+{
+    lr_cmd_result r = env ? run_lrlab_env(argv, NULL, env) : run_lrlab(argv, NULL);
+    cr_assert_eq(r.status, 2, "exit %d: %s", r.status, r.err);
+    cr_assert(strstr(r.err, message), "expected '%s' in: %s", message, r.err);
+    struct stat st;
+    cr_assert_neq(stat(out, &st), 0, "%s was written", out);
+    cmd_result_free(&r);
+}
+
+Test(sweep_batched, refuses_what_it_does_not_cover)
+{
+    char *dir = make_temp_dir();
+    char *out = path_in(dir, "out.csv");
+    const char *quad[] = {"sweep", "--problem", "quadratic", "--optimizer", "sgd", "--lr-grid",
+                          "1e-3:1e-1:3", "--batched", "--output", out, NULL};
+    refused(quad, out, NULL, "--batched supports fmnist-softmax only");
+    if (have_data()) {
+        const char *lanes[] = {"sweep", "--problem", "fmnist-softmax", "--train-size", "100",
+                               "--optimizer", "sgd", "--lr-grid", "1e-3:1e-1:3", "--batched",
+                               "--lanes", "17", "--output", out, NULL};
+        refused(lanes, out, NULL, "--lanes must be between 1 and 16, got 17");
+        const char *loose[] = {"sweep", "--problem", "fmnist-softmax", "--train-size", "100",
+                               "--optimizer", "sgd", "--lr-grid", "1e-3:1e-1:3", "--lanes", "4",
+                               "--output", out, NULL};
+        refused(loose, out, NULL, "--lanes goes with --batched");
+        const char *folds[] = {"sweep", "--problem", "fmnist-softmax", "--train-size", "100",
+                               "--optimizer", "sgd", "--lr-grid", "1e-3:1e-1:3", "--folds", "3",
+                               "--batched", "--output", out, NULL};
+        refused(folds, out, NULL, "--batched does not support --folds");
+        const char *ref[] = {"sweep", "--problem", "fmnist-softmax", "--train-size", "100",
+                             "--optimizer", "sgd", "--lr-grid", "1e-3:1e-1:3", "--batched",
+                             "--output", out, NULL};
+        const char *env[] = {"LRLAB_IMPL=reference", NULL};
+        refused(ref, out, env, "--batched runs on the AVX2 kernels");
+    }
+    free(out);
+    free(dir);
+}
