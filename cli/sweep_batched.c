@@ -126,7 +126,7 @@ static int add_lane(batched_exec *x, const sweep_run *run, lr_train_job *job,
         lr_errorf(x->cmd, "out of memory");
         return LR_EXIT_FAILURE;
     }
-    lr_train_csv_write(mem, rows->row, rows->n, &job->run.labels, -1);
+    lr_train_csv_write(mem, rows->row, rows->n, &job->run.labels, -1, NULL, 0);
     if (fclose(mem) != 0) {
         free(csv);
         lr_errorf(x->cmd, "out of memory");
