@@ -1,5 +1,6 @@
 /* Benchmarks (all concepts): what the C benchmark files share: aligned arrays filled from a seed,
- * the check that timed data stayed ordinary floats, and the roofline streaming loop. */
+ * the check that timed data stayed ordinary floats, and the two rooflines: the streaming loop of
+ * the update rules and the peak FMA rate of the gradients. */
 #ifndef LRLAB_BENCHMARKS_BENCH_H
 #define LRLAB_BENCHMARKS_BENCH_H
 
@@ -28,5 +29,12 @@ bool lr_bench_all_normal(const float *x, size_t n);
 enum { LR_ROOFLINE_MAX_ARRAYS = 8 };
 void lr_bench_roofline_avx2(size_t n, size_t n_rw, float *const *rw, size_t n_ro,
                             const float *const *ro);
+
+/* The compute roofline (benchmarks/peak_avx2.c, AVX2+FMA): `trips` times, each of
+ * LR_PEAK_CHAINS independent chains does acc = acc * a + b on 8 floats (one _mm256_fmadd_ps,
+ * 16 flops) LR_PEAK_ROUNDS times. Returns the sum of the chains (start = 1 with a = 1 - b keeps
+ * every chain at 1). Call only when the CPU has AVX2 and FMA. */
+enum { LR_PEAK_CHAINS = 12, LR_PEAK_ROUNDS = 2 };
+float lr_bench_peak_fma_avx2(long trips, float start, float a, float b);
 
 #endif

@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <memory>
 #include <vector>
 
 namespace {
@@ -65,6 +66,17 @@ gbench_benchmark *gbench_register(const char *name, gbench_fn fn, const void *ct
 {
     auto body = [fn, ctx](benchmark::State &st) {
         fn(reinterpret_cast<gbench_state *>(&st), ctx);
+    };
+    return as_handle(benchmark::RegisterBenchmark(name, body));
+}
+
+gbench_benchmark *gbench_register_owned(const char *name, gbench_fn fn, void *ctx,
+                                        void (*release)(void *ctx))
+{
+    // The lambda holds the only owner; the library keeps the lambda as long as the benchmark.
+    std::shared_ptr<void> owner(ctx, release);
+    auto body = [fn, owner](benchmark::State &st) {
+        fn(reinterpret_cast<gbench_state *>(&st), owner.get());
     };
     return as_handle(benchmark::RegisterBenchmark(name, body));
 }

@@ -27,6 +27,11 @@ typedef void (*gbench_fn)(gbench_state *st, const void *ctx);
  * return it, so they can be chained: gbench_arg(gbench_arg(gbench_register(...), 8), 64).
  * Every argument set becomes one instance named NAME/ARG[/ARG...]. Out of memory aborts. */
 gbench_benchmark *gbench_register(const char *name, gbench_fn fn, const void *ctx);
+/* The same, but the benchmark owns `ctx`: release(ctx) runs when Google Benchmark destroys its
+ * registered benchmarks at exit. For context made on the heap at registration (e.g. data loaded on
+ * first use and kept for later runs), which then neither leaks nor needs a global. */
+gbench_benchmark *gbench_register_owned(const char *name, gbench_fn fn, void *ctx,
+                                        void (*release)(void *ctx));
 gbench_benchmark *gbench_arg(gbench_benchmark *b, int64_t x);                /* one instance, arg x */
 gbench_benchmark *gbench_args(gbench_benchmark *b, const int64_t *xs, size_t count); /* several args */
 /* Instances lo, lo*m, lo*m^2, ... and hi (m = the range multiplier, 8 unless set before). */
