@@ -355,6 +355,7 @@ static void *worker(void *arg)
         const sweep_run *run = &x->plan->runs[x->todo[x->next++]];
         pthread_mutex_unlock(&x->lock);
         int rc = execute_run(x->cmd, x->table, run, &x->lock);
+        /* doc:sweep-worker-commit */
         pthread_mutex_lock(&x->lock);
         if (rc == LR_EXIT_OK) {
             /* every finished run is on disk before the next one is reported */
@@ -363,6 +364,7 @@ static void *worker(void *arg)
             if (x->progress)
                 progress_line(x, run);
         }
+        /* end */
         if (rc != LR_EXIT_OK && x->rc == LR_EXIT_OK)
             x->rc = rc;
         pthread_mutex_unlock(&x->lock);

@@ -244,6 +244,7 @@ int sweep_parse_vary(const char *cmd, const char *text, const lr_arg *run_args, 
 
 /* ---- The plan -------------------------------------------------------------------------------- */
 
+/* doc:sweep-streams */
 /* The initial state of the stream that draws quantity `what` (0: the rate, j + 1: --vary item j)
  * for `point`: each draw has its own stream, so adding points or varied names keeps earlier draws. */
 static uint64_t stream(uint64_t seed, uint64_t point, uint64_t what)
@@ -253,6 +254,7 @@ static uint64_t stream(uint64_t seed, uint64_t point, uint64_t what)
     uint64_t b = lr_splitmix64(&a) ^ (what * 0xd1b54a32d192ed03ull);
     return lr_splitmix64(&b);
 }
+/* end */
 
 /* The shortest %g text that reads back as exactly v, so a planned command reproduces the run. */
 static void exact_text(char *buf, size_t len, double v)
@@ -344,6 +346,7 @@ static int run_words(const sweep_spec *spec, const lr_arg *run_args, size_t nrun
     return bad ? -1 : 0;
 }
 
+/* doc:sweep-run-id */
 /* FNV-1a over the words, each ended by a NUL, then MurmurHash3's 64-bit finalizer so that runs
  * differing in one late character get unrelated ids: the same on every machine. */
 static void run_id(const sweep_run *run, char out[17])
@@ -363,6 +366,7 @@ static void run_id(const sweep_run *run, char out[17])
     h ^= h >> 33;
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
+/* end */
 
 /* by_id sorts run indices by id for lookups; qsort has no context argument, so compare ids. */
 static int by_id_cmp(const void *a, const void *b)
@@ -371,6 +375,7 @@ static int by_id_cmp(const void *a, const void *b)
     return strcmp(x->id, y->id);
 }
 
+/* doc:sweep-points */
 static double *point_rates(const sweep_spec *spec)
 {
     double *lr = malloc((size_t)spec->count * sizeof *lr);
@@ -393,6 +398,7 @@ static void draw_varied(const sweep_spec *spec, size_t point, double *out)
         out[j] = v->log ? lr_log_uniform(&st, v->lo, v->hi) : lr_uniform(&st, v->lo, v->hi);
     }
 }
+/* end */
 
 int sweep_plan_build(const char *cmd, const sweep_spec *spec, const lr_arg *run_args, size_t nrun,
                      sweep_plan *plan)
@@ -413,6 +419,7 @@ int sweep_plan_build(const char *cmd, const sweep_spec *spec, const lr_arg *run_
     int rc = LR_EXIT_FAILURE;
     if (!plan->runs || !plan->by_id || !lr)
         goto out;
+    /* doc:sweep-run-numbers */
     for (size_t i = 0; i < plan->n; i++) {
         sweep_run *r = &plan->runs[i];
         r->index = i;
@@ -421,6 +428,7 @@ int sweep_plan_build(const char *cmd, const sweep_spec *spec, const lr_arg *run_
         r->fold = spec->folds >= 2 ? (long)(i % (size_t)folds) : -1;
         r->lr = lr[r->point];
         draw_varied(spec, r->point, r->vary);
+        /* end */
         words ws = {0};
         if (run_words(spec, run_args, nrun, r, &ws) != 0) {
             for (int w = 0; w < ws.n; w++)

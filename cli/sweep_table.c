@@ -385,6 +385,7 @@ int sweep_table_load(sweep_table *t, const char *cmd, const char *path)
     return rc;
 }
 
+/* doc:sweep-write */
 int sweep_table_write(const sweep_table *t, const char *cmd, const char *path)
 {
     lr_output out;
@@ -397,6 +398,7 @@ int sweep_table_write(const sweep_table *t, const char *cmd, const char *path)
             fprintf(out.f, "%s,%zu,%s\n", t->plan->runs[i].id, i, t->payload[i]);
     return lr_output_commit(&out, cmd);
 }
+/* end */
 
 /* ---- Scores and the summary ------------------------------------------------------------------ */
 
@@ -422,6 +424,7 @@ typedef struct point_stats {
     bool eligible;
 } point_stats;
 
+/* doc:sweep-point-summary */
 static point_stats point_summary(const sweep_table *t, size_t point)
 {
     point_stats s = {.mean = NAN, .std = NAN, .min = NAN, .max = NAN};
@@ -456,7 +459,9 @@ static point_stats point_summary(const sweep_table *t, size_t point)
     s.eligible = s.scored == t->plan->per_point;
     return s;
 }
+/* end */
 
+/* doc:sweep-choice */
 /* The rule (also in --help): the least mean score among points whose runs all finished, none
  * diverged and all scores are finite; a tie goes to the smaller rate, then to the earlier point. */
 static long choose(const sweep_table *t, const point_stats *st)
@@ -473,6 +478,7 @@ static long choose(const sweep_table *t, const point_stats *st)
     }
     return best;
 }
+/* end */
 
 static void stat_cell(FILE *f, double v)
 {

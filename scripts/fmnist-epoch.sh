@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 REPS=${1:-5}
 make -s -j2 build/liblrlab.a
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Iinclude \
-    scripts/fmnist-epoch.c build/liblrlab.a -lz -lm -o build/fmnist-epoch
+    scripts/fmnist-epoch.c build/liblrlab.a -lz -lm -lsleef -o build/fmnist-epoch
 build/fmnist-epoch "$REPS"
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 echo "PyTorch on the system BLAS ($(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3)):"

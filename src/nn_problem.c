@@ -58,6 +58,7 @@ static double next_normal(uint64_t *state)
     return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
+/* doc:nn-he-init */
 /* He et al. (2015): W ~ N(0, 2/fan_in) keeps the variance of ReLU activations constant from layer
  * to layer; biases start at 0. */
 static void nn_init(void *vctx, uint64_t seed, float *params)
@@ -72,9 +73,11 @@ static void nn_init(void *vctx, uint64_t seed, float *params)
         memset(params + L->b_off, 0, L->out * sizeof(float));
     }
 }
+/* end */
 
 /* ---- Forward and backward over one chunk ---------------------------------------------------- */
 
+/* doc:nn-forward-backward */
 static const float *forward(nn_ctx *c, const lr_kernels *k, const float *params, const float *x,
                             size_t rows)
 {
@@ -103,6 +106,7 @@ static void backward(nn_ctx *c, const lr_kernels *k, const float *params, size_t
         dy = dx;
     }
 }
+/* end */
 
 /* l2/2 * sum of squared weights (biases are not decayed). */
 static double l2_penalty(const nn_ctx *c, const float *params)
@@ -142,6 +146,7 @@ static double nn_loss_grad(void *vctx, const lr_kernels *k, const float *params,
         memset(grad, 0, c->nparams * sizeof(float));
         return NAN; /* the mean over no samples */
     }
+    /* doc:nn-loss-grad-chunks */
     /* Rounded once, the same for both twins: the gradient is that of the mean over the batch. */
     float scale = (float)(1.0 / (double)batch);
     double total = 0.0;
@@ -152,6 +157,7 @@ static double nn_loss_grad(void *vctx, const lr_kernels *k, const float *params,
         total += k->softmax_xent(rows, classes, logits, c->labels, scale, c->dlogits);
         backward(c, k, params, rows, c0 > 0, grad);
     }
+    /* end */
     double loss = total / (double)batch;
     if (c->l2 > 0.0) {
         float l2 = (float)c->l2;

@@ -6,6 +6,7 @@
 #include "lrlab/select.h"
 #include "lrlab/train.h"
 
+/* doc:search-log-grid */
 void lr_log_grid(double lo, double hi, size_t count, double *out)
 {
     if (count == 0)
@@ -18,7 +19,9 @@ void lr_log_grid(double lo, double hi, size_t count, double *out)
         out[i] = exp(log(lo) + step * (double)i);
     out[count - 1] = hi; /* the endpoints exactly, not through exp(log()) */
 }
+/* end */
 
+/* doc:search-log-uniform */
 /* u in [0, 1) from the top 53 bits of one draw. */
 static double unit(uint64_t *state)
 {
@@ -36,6 +39,7 @@ double lr_log_uniform(uint64_t *state, double lo, double hi)
     double u = unit(state);
     return clamp(exp(log(lo) + (log(hi) - log(lo)) * u), lo, hi);
 }
+/* end */
 
 double lr_uniform(uint64_t *state, double lo, double hi)
 {
@@ -43,6 +47,7 @@ double lr_uniform(uint64_t *state, double lo, double hi)
     return clamp(lo + (hi - lo) * u, lo, hi);
 }
 
+/* doc:fold-split */
 void lr_fold_bounds(size_t n, size_t k, size_t f, size_t *start, size_t *end)
 {
     /* f*n/k without overflow for any n that fits in memory */
@@ -81,3 +86,4 @@ int lr_fold_split(size_t n, size_t k, size_t f, uint64_t seed, size_t *train, si
     free(held_out);
     return 0;
 }
+/* end */

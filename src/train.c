@@ -108,6 +108,7 @@ static double subset_loss(train_run *r, const size_t *idx, size_t n)
     return total / (double)n;
 }
 
+/* doc:train-val-subset */
 static void evaluate_point(train_run *r, train_point *pt)
 {
     if (!r->tc->val_idx) {
@@ -120,6 +121,7 @@ static void evaluate_point(train_run *r, train_point *pt)
                          .test_loss = NAN, .test_acc = NAN, .dist = NAN};
     pt->val_loss = subset_loss(r, r->tc->val_idx, r->tc->n_val_idx);
 }
+/* end */
 
 /* The loss that always applies: held-out (validation, else test) for minibatch problems, the
  * objective for full-batch ones. */
