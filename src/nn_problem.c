@@ -1,13 +1,13 @@
 /* C24 softmax regression and C25 MLP on Fashion-MNIST as lr_problems: parameter layout, He
  * initialisation, minibatch loss and gradient (chunked, through the kernel table) and evaluation. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lrlab/kernels.h"
 #include "lrlab/objective_nn.h"
+#include "objective_util.h"
 
 typedef struct nn_layer {
     size_t in, out;
@@ -28,16 +28,6 @@ typedef struct nn_ctx {
     float *scratch;                  /* LR_DENSE_SCRATCH_FLOATS for the AVX2 GEMM */
 } nn_ctx;
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 /* ---- Initialisation ----------------------------------------------------------------------- */
 
@@ -254,15 +244,15 @@ static int nn_build(lr_problem *p, const char *name, const lr_dataset *ds, const
 {
     memset(p, 0, sizeof *p);
     if (!ds || ds->dim == 0 || ds->n_classes == 0 || ds->train.n == 0)
-        return fail(err, errlen, "%s: the data set has no training samples", name);
+        return obj_fail(err, errlen, "%s: the data set has no training samples", name);
     if (nhidden >= LR_NN_MAX_LAYERS)
-        return fail(err, errlen, "%s: at most %d hidden layers, not %zu", name,
+        return obj_fail(err, errlen, "%s: at most %d hidden layers, not %zu", name,
                     LR_NN_MAX_LAYERS - 1, nhidden);
     if (!(l2 >= 0.0) || !isfinite(l2))
-        return fail(err, errlen, "%s: the L2 coefficient must be finite and >= 0, not %g", name, l2);
+        return obj_fail(err, errlen, "%s: the L2 coefficient must be finite and >= 0, not %g", name, l2);
     nn_ctx *c = calloc(1, sizeof *c);
     if (!c)
-        return fail(err, errlen, "%s: out of memory", name);
+        return obj_fail(err, errlen, "%s: out of memory", name);
     c->ds = ds;
     c->l2 = l2;
     c->nlayers = nhidden + 1;
@@ -271,7 +261,7 @@ static int nn_build(lr_problem *p, const char *name, const lr_dataset *ds, const
         size_t out = l < nhidden ? hidden[l] : ds->n_classes;
         if (out == 0 || out > ((size_t)1 << 24) || in > ((size_t)1 << 40) / out) {
             nn_destroy(c);
-            return fail(err, errlen, "%s: hidden layer %zu has width %zu (must be 1..16777216)",
+            return obj_fail(err, errlen, "%s: hidden layer %zu has width %zu (must be 1..16777216)",
                         name, l + 1, out);
         }
         c->layer[l] = (nn_layer){.in = in, .out = out, .w_off = off, .b_off = off + out * in};
@@ -281,7 +271,7 @@ static int nn_build(lr_problem *p, const char *name, const lr_dataset *ds, const
     c->nparams = off;
     if (nn_alloc(c) != 0) {
         nn_destroy(c);
-        return fail(err, errlen, "%s: out of memory", name);
+        return obj_fail(err, errlen, "%s: out of memory", name);
     }
     *p = (lr_problem){.name = name, .dim = off, .n_train = ds->train.n, .ctx = c,
                       .init_params = nn_init, .loss_grad = nn_loss_grad,
