@@ -1,5 +1,6 @@
-/* C21-C25 problem plumbing shared by src/problem_*.c and src/nn_problem.c: error sentences for the constructors and
- * zeroed, 64-byte aligned float arrays (rows of the AVX2 kernels start on a cache line). Internal. */
+/* C21-C25 problem plumbing shared by src/problem_*.c and src/nn_problem.c: error sentences for the
+ * constructors and zeroed, 64-byte aligned float arrays (rows of the AVX2 kernels start on a cache
+ * line). Internal. */
 #ifndef LRLAB_SRC_OBJECTIVE_UTIL_H
 #define LRLAB_SRC_OBJECTIVE_UTIL_H
 
