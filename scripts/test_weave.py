@@ -234,6 +234,29 @@ class WeaveTest(unittest.TestCase):
         self.assertIn('href="C01-k.html"', t.read('build/docs/index.html'))
         self.assertTrue(os.path.exists(os.path.join(t.root, 'build/docs/style.css')))
 
+    def test_html_site_carries_the_figures_it_shows(self):
+        if shutil.which('pandoc') is None:
+            self.skipTest('pandoc is not installed')
+        svg = '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>\n'
+        t = self.tree({'docs/figures/fig01-a.svg': svg, 'docs/figures/fig01-a.png': 'png\n',
+                       'docs/src/C01-k.md': PAGE + '\n## Charts\n\n'
+                       '![Figure 1. A](figures/fig01-a.svg)\n\n[PNG](figures/fig01-a.png)\n'})
+        self.assertEqual(t.run()[0], 0)
+        self.assertIn('![Figure 1. A](figures/fig01-a.svg)', t.read('docs/C01-k.md'))
+        out = os.path.join(t.root, 'site')  # outside docs/ and build/: the site must stand alone
+        status, msg = t.run('--html', out)
+        self.assertEqual(status, 0, msg)
+        page = t.read('site/C01-k.html')
+        self.assertIn('src="figures/fig01-a.svg"', page)
+        self.assertIn('href="figures/fig01-a.png"', page)
+        self.assertEqual(t.read('site/figures/fig01-a.svg'), svg)
+        self.assertEqual(t.read('site/figures/fig01-a.png'), 'png\n')
+
+    def test_missing_figure_fails_the_check(self):
+        t = self.tree({'docs/src/C01-k.md': PAGE + '\n![Figure 9](figures/fig09-none.svg)\n'})
+        t.run()
+        self.assertCheckFails(t, 'figures/fig09-none.svg')
+
 
 if __name__ == '__main__':
     unittest.main(verbosity=1)

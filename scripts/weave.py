@@ -29,6 +29,10 @@ Inline tokens in docs/src/*.md, outside code:
   {{ref:ID}}                    ID linked to its page, or plain ID while there is none
   {{link:PATH|TEXT|FALLBACK}}   [TEXT](PATH) when docs/PATH exists, FALLBACK otherwise
 
+In the HTML site, links reach pages as .html and other files of the tree relative to the site;
+an image under docs/ (figures/NAME.svg, embedded with ![caption](figures/NAME.svg) or linked) is
+copied into the site at the same relative path, so the site carries its figures along.
+
 A page source docs/src/Cnn-name.md (or Knn-name.md) is the page of concept (claim) Cnn; any other
 name (index.md) is a page without an ID. docs/src/regions-pending.txt may name regions whose page
 is not written yet (one name per line, then an optional reason; # starts a comment): the check
@@ -53,6 +57,7 @@ DIR_ROLE = {'reference': 'reference', 'optimized': 'AVX2 twin', 'include': 'inte
             'src': 'library', 'cli': 'command line', 'tests': 'tests', 'benchmarks': 'benchmarks',
             'scripts': 'scripts'}
 PENDING = 'docs/src/regions-pending.txt'
+IMAGE_SUFFIXES = ('.svg', '.png', '.jpg', '.jpeg', '.gif', '.webp')
 WOVEN_MARK = '<!-- Woven by scripts/weave.py'
 
 OPEN_RE = re.compile(r'^\s*/\*\s*doc:([A-Za-z0-9][A-Za-z0-9_.-]*)\s*\*/\s*$')
@@ -272,6 +277,7 @@ class Weaver(object):
         self.regions = scan_regions(root, self.errors)
         self.pages, self.by_id = load_pages(root, self.errors)
         self.used = set()
+        self.assets = set()   # images under docs/ that the HTML site links to (docs-relative)
         self._headers = None
 
     # -- directives --
@@ -416,9 +422,16 @@ class Weaver(object):
             return target
         path, _, frag = target.partition('#')
         resolved = os.path.normpath(os.path.join(self.root, 'docs', path))
-        if os.path.dirname(resolved) == os.path.normpath(os.path.join(self.root, 'docs')) \
+        docs = os.path.normpath(os.path.join(self.root, 'docs'))
+        if os.path.dirname(resolved) == docs \
                 and any(p.name == os.path.basename(resolved) for p in self.pages):
             return os.path.basename(resolved)[:-3] + '.html' + ('#' + frag if frag else '')
+        if resolved.lower().endswith(IMAGE_SUFFIXES) and resolved.startswith(docs + os.sep) \
+                and os.path.isfile(resolved):
+            # A figure travels with the site (copied by write_html), so the site can be moved.
+            inside = os.path.relpath(resolved, docs).replace(os.sep, '/')
+            self.assets.add(inside)
+            return inside + ('#' + frag if frag else '')
         rel = os.path.relpath(resolved, os.path.abspath(outdir)).replace(os.sep, '/')
         return rel + ('#' + frag if frag and not re.match(r'^L\d', frag) else '')
 
@@ -576,11 +589,15 @@ def write_html(root, w, outdir):
                   file=sys.stderr)
             return 1
         os.replace(tmp, os.path.join(outdir, page.html))
+    for inside in sorted(w.assets):
+        target = os.path.join(outdir, *inside.split('/'))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(os.path.join(root, 'docs', *inside.split('/')), target)
     keep = {p.html for p in w.pages}
     for name in os.listdir(outdir):
         if name.endswith('.html') and name not in keep:
             os.unlink(os.path.join(outdir, name))
-    print('weave: %d HTML pages in %s' % (len(w.pages), outdir))
+    print('weave: %d HTML pages and %d images in %s' % (len(w.pages), len(w.assets), outdir))
     return 0
 
 
