@@ -151,8 +151,8 @@ FUZZ_BUILD   := build/fuzz
 FUZZ_CLI_OBJ  = $(filter-out %/cli/main.o,$(CLI_OBJ))
 
 FUZZ_DEFS_replay  := -DFUZZ_INPUT_FLAG='"--input"'
-FUZZ_DEFS_train   := -DFUZZ_MAX_NUMBER=2000
-FUZZ_DEFS_find_lr := -DFUZZ_MAX_NUMBER=2000
+FUZZ_DEFS_train   := -DFUZZ_MAX_NUMBER=300
+FUZZ_DEFS_find_lr := -DFUZZ_MAX_NUMBER=300
 FUZZ_DEFS_schedule := -DFUZZ_INPUT_FLAG='"--metrics"' -DFUZZ_MAX_NUMBER=5000
 FUZZ_DEFS_sweep   := -DFUZZ_MAX_NUMBER=50
 
