@@ -1,5 +1,6 @@
 /* Benchmarks (all concepts): shared setup for the C benchmark files: aligned arrays, seeded fill,
  * and the ordinary-float check that keeps subnormal or non-finite data out of any timing. */
+#include "lrlab/train.h"
 #include "bench.h"
 
 #include <float.h>
@@ -14,20 +15,11 @@ float *lr_bench_alloc(size_t n)
     return aligned_alloc(64, bytes ? bytes : 64);
 }
 
-/* splitmix64 (the tests use the same generator): cheap and good enough to make values vary. */
-static uint64_t splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-
 void lr_bench_fill(float *x, size_t n, uint64_t seed, float lo, float hi, bool signed_values)
 {
     uint64_t state = seed;
     for (size_t i = 0; i < n; i++) {
-        uint64_t r = splitmix64(&state);
+        uint64_t r = lr_splitmix64(&state);
         float u = (float)(r >> 40) * 0x1p-24f; /* [0, 1) */
         float v = lo + (hi - lo) * u;
         x[i] = (signed_values && (r & 1u)) ? -v : v;

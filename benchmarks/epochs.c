@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lrlab/train.h"
 #include "bench.h"
 #include "gbench.h"
 #include "lrlab/kernels.h"
@@ -59,14 +60,6 @@ typedef struct epoch_case {
     epoch_data *data;
 } epoch_case;
 
-static uint64_t splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
-
 /* NULL when the data set is loaded, else why it is not. */
 static const char *data_ready(epoch_data *d)
 {
@@ -82,11 +75,7 @@ static const char *data_ready(epoch_data *d)
         for (size_t i = 0; i < n; i++)
             d->order[i] = i;
         uint64_t s = SHUFFLE_SEED;
-        for (size_t i = n - 1; i > 0; i--) {
-            size_t j = (size_t)(splitmix64(&s) % (i + 1)), t = d->order[i];
-            d->order[i] = d->order[j];
-            d->order[j] = t;
-        }
+        lr_shuffle(d->order, n, &s);
     }
     return d->order ? NULL : d->err;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lrlab/train.h"
 #include "gbench.h"
 #include "lrlab/kernels.h"
 #include "lrlab/lanes.h"
@@ -22,14 +23,6 @@ typedef struct bench_data {
     float *x;
 } bench_data;
 
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 static int data_make(bench_data *d, size_t ntrain)
 {
     size_t ntest = ntrain / 6, n = ntrain + ntest, dim = 784;
@@ -41,11 +34,11 @@ static int data_make(bench_data *d, size_t ntrain)
         return -1;
     uint64_t s = 20240601;
     for (size_t i = 0; i < n * dim; i++) {
-        d->pixels[i] = (uint8_t)(splitmix(&s) >> 56);
+        d->pixels[i] = (uint8_t)(lr_splitmix64(&s) >> 56);
         d->x[i] = (float)d->pixels[i] / 255.0f;
     }
     for (size_t i = 0; i < n; i++)
-        d->labels[i] = (uint8_t)(splitmix(&s) % 10);
+        d->labels[i] = (uint8_t)(lr_splitmix64(&s) % 10);
     d->ds = (lr_dataset){.rows = 28, .cols = 28, .dim = dim, .n_classes = 10,
                          .train = {ntrain, d->x, d->labels, d->pixels},
                          .test = {ntest, d->x + ntrain * dim, d->labels + ntrain,

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lrlab/train.h"
 #include "lrlab/data.h"
 #include "lrlab/kernels.h"
 #include "lrlab/objective_nn.h"
@@ -21,14 +22,6 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 /* One epoch; returns seconds and the mean training loss over its batches. */
 static double epoch(const lr_problem *p, const lr_kernels *k, float *params, float *grad,
                     size_t *perm, size_t batch, uint64_t seed, double *mean_loss)
@@ -36,11 +29,7 @@ static double epoch(const lr_problem *p, const lr_kernels *k, float *params, flo
     size_t n = p->n_train;
     for (size_t i = 0; i < n; i++)
         perm[i] = i;
-    for (size_t i = n - 1; i > 0; i--) {
-        size_t j = (size_t)(splitmix(&seed) % (i + 1)), t = perm[i];
-        perm[i] = perm[j];
-        perm[j] = t;
-    }
+    lr_shuffle(perm, n, &seed);
     lr_optim_config cfg = lr_optim_defaults(LR_OPT_SGD);
     cfg.lr = 0.05;
     lr_optimizer opt;

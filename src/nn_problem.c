@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lrlab/train.h"
 #include "lrlab/kernels.h"
 #include "lrlab/objective_nn.h"
 #include "objective_util.h"
@@ -31,20 +32,11 @@ typedef struct nn_ctx {
 
 /* ---- Initialisation ----------------------------------------------------------------------- */
 
-/* splitmix64, so a seed gives the same parameters run after run. */
-static uint64_t next_u64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 /* A standard normal by Box-Muller; u1 in (0, 1] keeps the log finite. */
 static double next_normal(uint64_t *state)
 {
-    double u1 = (double)((next_u64(state) >> 11) + 1) * 0x1.0p-53;
-    double u2 = (double)(next_u64(state) >> 11) * 0x1.0p-53;
+    double u1 = (double)((lr_splitmix64(state) >> 11) + 1) * 0x1.0p-53;
+    double u2 = (double)(lr_splitmix64(state) >> 11) * 0x1.0p-53;
     return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
