@@ -161,20 +161,56 @@ static int idx_header(idx_file *f, unsigned ndims, size_t dims[3], size_t *size)
     return LR_DATA_OK;
 }
 
-/* Where the payload goes, one chunk at a time. */
-typedef void (*idx_sink)(void *ctx, size_t offset, const uint8_t *bytes, size_t n);
+/* Where the payload goes: byte arrays (and, for images, byte/255 as floats through a table, so each
+ * value is the correctly rounded quotient) that grow with the data actually read. The header's
+ * size is a claim the file may not back: a 9-byte file may declare 2 GiB, and nothing that large
+ * is allocated before the bytes arrive. */
+typedef struct payload {
+    size_t size, cap; /* declared payload size; bytes allocated so far */
+    uint8_t *bytes;
+    float *x;         /* NULL unless floats are wanted */
+    bool want_x;
+    float scale[256];
+} payload;
 
-static int idx_payload(idx_file *f, size_t size, idx_sink sink, void *ctx)
+/* Makes room for `need` bytes (at most the declared size), doubling. Returns 0 or -1. */
+static int payload_reserve(payload *p, size_t need)
+{
+    if (need <= p->cap)
+        return 0;
+    size_t cap = p->cap ? p->cap : IDX_CHUNK;
+    while (cap < need)
+        cap = cap > p->size / 2 ? p->size : 2 * cap;
+    uint8_t *bytes = realloc(p->bytes, cap);
+    if (!bytes)
+        return -1;
+    p->bytes = bytes;
+    if (p->want_x) {
+        float *x = realloc(p->x, cap * sizeof(float));
+        if (!x)
+            return -1;
+        p->x = x;
+    }
+    p->cap = cap;
+    return 0;
+}
+
+static int idx_payload(idx_file *f, payload *p)
 {
     uint8_t chunk[IDX_CHUNK];
     int code = LR_DATA_OK;
-    size_t done = 0;
+    size_t done = 0, size = p->size;
     while (done < size) {
         size_t want = size - done < IDX_CHUNK ? size - done : IDX_CHUNK;
         long long got = idx_read(f, chunk, want, &code);
         if (got < 0)
             return code;
-        sink(ctx, done, chunk, (size_t)got);
+        if (payload_reserve(p, done + (size_t)got) != 0)
+            return fail(f->err, f->errlen, LR_DATA_FAILURE, "%s: out of memory for %zu bytes",
+                        f->path, done + (size_t)got);
+        memcpy(p->bytes + done, chunk, (size_t)got);
+        for (size_t i = 0; p->want_x && i < (size_t)got; i++)
+            p->x[done + i] = p->scale[chunk[i]];
         done += (size_t)got;
         if ((size_t)got < want)
             return fail(f->err, f->errlen, LR_DATA_BAD,
@@ -191,29 +227,8 @@ static int idx_payload(idx_file *f, size_t size, idx_sink sink, void *ctx)
     return LR_DATA_OK;
 }
 
-static void sink_bytes(void *ctx, size_t offset, const uint8_t *bytes, size_t n)
-{
-    memcpy((uint8_t *)ctx + offset, bytes, n);
-}
-
-/* Pixels are kept as bytes and as byte/255 (through a table, so each value is the correctly
- * rounded quotient). */
-typedef struct pixel_sink {
-    uint8_t *bytes;
-    float *x;
-    float scale[256];
-} pixel_sink;
-
-static void sink_pixels(void *ctx, size_t offset, const uint8_t *bytes, size_t n)
-{
-    pixel_sink *s = ctx;
-    memcpy(s->bytes + offset, bytes, n);
-    for (size_t i = 0; i < n; i++)
-        s->x[offset + i] = s->scale[bytes[i]];
-}
-
-/* Opens, checks the header, allocates the payload's bytes (and, when `x` is given, as many floats)
- * and streams the payload into them. */
+/* Opens, checks the header and streams the payload into byte arrays (and, when `x` is given, as
+ * many floats) that grow as it arrives. */
 static int idx_load(const char *path, unsigned ndims, size_t dims[3], size_t *size, uint8_t **out,
                     float **x, char *err, size_t errlen)
 {
@@ -225,32 +240,21 @@ static int idx_load(const char *path, unsigned ndims, size_t dims[3], size_t *si
     if (code != LR_DATA_OK)
         return code;
     code = idx_header(&f, ndims, dims, size);
-    if (code == LR_DATA_OK) {
-        *out = malloc(*size);
-        if (x)
-            *x = malloc(*size * sizeof(float));
-        if (!*out || (x && !*x))
-            code = fail(err, errlen, LR_DATA_FAILURE, "%s: out of memory for %zu bytes", path,
-                        *size * (x ? 1 + sizeof(float) : 1));
-    }
-    if (code == LR_DATA_OK && x) {
-        pixel_sink pixels = {.bytes = *out, .x = *x};
-        for (int b = 0; b < 256; b++)
-            pixels.scale[b] = (float)b / 255.0f;
-        code = idx_payload(&f, *size, sink_pixels, &pixels);
-    } else if (code == LR_DATA_OK) {
-        code = idx_payload(&f, *size, sink_bytes, *out);
-    }
+    payload p = {.size = *size, .want_x = x != NULL};
+    for (int b = 0; b < 256; b++)
+        p.scale[b] = (float)b / 255.0f;
+    if (code == LR_DATA_OK)
+        code = idx_payload(&f, &p);
     idx_close(&f);
     if (code != LR_DATA_OK) {
-        free(*out);
-        *out = NULL;
-        if (x) {
-            free(*x);
-            *x = NULL;
-        }
+        free(p.bytes);
+        free(p.x);
+        return code;
     }
-    return code;
+    *out = p.bytes;
+    if (x)
+        *x = p.x;
+    return LR_DATA_OK;
 }
 
 int lr_idx_read(const char *path, unsigned ndims, lr_idx *out, char *err, size_t errlen)
