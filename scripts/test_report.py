@@ -657,6 +657,51 @@ class FromCsvFmnist(unittest.TestCase):
 class RealPlan(unittest.TestCase):
     """Figure 1's QUICK plan entry, run with the real lrlab: K01 must hold."""
 
+    @unittest.skipUnless(os.path.exists('/usr/share/datasets/fashion-mnist/'
+                                        'train-images-idx3-ubyte.gz'), 'no Fashion-MNIST files')
+    def test_fmnist_first_n_copy_trains_like_train_size(self):
+        """The plans' cut copies (lib.sh fmnist_data N) give the rows of --train-size N on the
+        whole files, held-out split included."""
+        import gzip
+        lrlab = os.path.abspath(os.environ.get('LRLAB', os.path.join(ROOT, 'build', 'lrlab')))
+        tmp = Results('fmnist')
+        try:
+            full = os.path.join(tmp.root, 'full')
+            os.makedirs(full)
+            src = '/usr/share/datasets/fashion-mnist'
+            for base in ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte',
+                         't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'):
+                with gzip.open(os.path.join(src, base + '.gz')) as f, \
+                        open(os.path.join(full, base), 'wb') as g:
+                    shutil.copyfileobj(f, g)
+            env = dict(os.environ, OUT=tmp.dir, FMNIST=full)
+            lib = os.path.join(ROOT, 'benchmarks', 'plan', 'lib.sh')
+            flag = subprocess.run(['sh', '-c', '. "$0"; fmnist_data 350', lib], env=env,
+                                  check=True, stdout=subprocess.PIPE,
+                                  universal_newlines=True).stdout.split()
+            self.assertEqual(flag, ['--data', full + '-first-350'])
+            def train(data, *extra):
+                out = subprocess.run(
+                    [lrlab, 'train', '--problem', 'fmnist-softmax', '--data', data,
+                     '--train-size', '300', '--epochs', '2', '--batch-size', '32',
+                     '--optimizer', 'sgd', '--lr', '0.1', '--seed', '4'] + list(extra),
+                    check=True, stdout=subprocess.PIPE, universal_newlines=True).stdout
+                table = list(csv.DictReader(out.splitlines()))
+                for r in table:
+                    del r['seconds']
+                return table
+
+            whole = train(full)
+            self.assertEqual(len(whole), 3)
+            self.assertEqual(whole, train(flag[1]))
+            # with a held-out split, the copy holds out its own last images (others than the
+            # whole files' last ones): the training rows must still agree
+            a, b = train(full, '--validation', '50'), train(flag[1], '--validation', '50')
+            self.assertEqual([r['train_loss'] for r in a], [r['train_loss'] for r in b])
+            self.assertNotEqual([r['test_loss'] for r in a], [r['test_loss'] for r in b])
+        finally:
+            tmp.close()
+
     def test_fig01_quick_plan_gives_k01(self):
         lrlab = os.path.abspath(os.environ.get('LRLAB', os.path.join(ROOT, 'build', 'lrlab')))
         tmp = Results(f01.NAME)

@@ -20,6 +20,8 @@ else
     pending peer "no results/peer.csv (make bench-peer measures PyTorch; the report does not need torch)"
 fi
 
+pending torch-epochs "PyTorch's epoch times are measured by hand (scripts/fmnist-epoch.sh): the report does not run torch"
+
 # Seconds per epoch: lrlab train's seconds column (training only, evaluation excluded) after one
 # epoch of batch 128 on a subset, evaluated on a small held-out split to keep the run short.
 size=$(q 10000 2000)

@@ -119,7 +119,9 @@ def derive(fd):
                                   if CASES[ci] == c]) for c in present])
     fd.write_vars({'case_tics': 'set xtics (' + ', '.join(
         '"%s" %d' % (CASE_TICS[c], i) for i, c in enumerate(present)) + ')',
-        'n_cases': len(present), 'regret_line': 1 + REGRET, 'folds': fd.p('folds', int),
+        'n_cases': len(present), 'regret_line': 1 + REGRET,
+        'choice_lo': min(min(o, v) for o, v, _ in pts) / 3 if pts else 1e-5,
+        'choice_hi': max(max(o, v) for o, v, _ in pts) * 20 if pts else 1, 'folds': fd.p('folds', int),
         'trials': trials})
     out['cv'] = cases
     table2 = [['case', 'data seeds', 'rate chosen by CV (per seed)', 'test-set oracle (per seed)',

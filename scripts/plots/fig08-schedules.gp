@@ -1,7 +1,7 @@
 # Figure 8 (K09, K04): the constant rate and the schedules C08, C09, C12, C13, C14, C15, C16 on the
 # Fashion-MNIST MLP (C25): test accuracy per epoch at each schedule's best rate, the rate in force,
 # and final accuracy against the rate.
-width = 1800; height = 600
+width = 1500; height = 560
 load "scripts/plots/style.gp"
 load datadir."/vars.gp"
 set multiplot layout 1, 3 margins 0.05, 0.99, 0.12, 0.9 spacing 0.06, 0.1
