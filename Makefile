@@ -195,7 +195,7 @@ docs-check:
 QUICK ?= 0
 .PHONY: report report-test
 report: deps
-	$(MAKE) all
+	$(MAKE) all $(BENCH)
 	QUICK=$(QUICK) LRLAB=$(abspath $(BIN)) scripts/report.sh
 
 # The report's analysis: every verdict rule on fixed inputs, and one plan entry with the real lrlab.

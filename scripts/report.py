@@ -61,11 +61,11 @@ def derive(results):
     measured = {}
     for mod in figure_modules():
         fig = mod.FIGURE
-        directory = os.path.join(results, fig.name)
+        directory = os.path.join(results, fig.runs)
         if not os.path.exists(os.path.join(directory, 'manifest.tsv')):
             print('report: %s: no runs under %s, skipped' % (fig.name, directory), file=sys.stderr)
             continue
-        fd = common.FigureData(directory)
+        fd = common.FigureData(directory, plot_dir=os.path.join(results, fig.name, 'plot'))
         m = fig.derive(fd)
         fd.flush_vars()
         m['pending_parts'] = fd.pending
@@ -120,8 +120,11 @@ def write_report(results, out, mods, measured, verdicts, run_info, claims):
         'of every run stays under `%s/` so any figure can be redrawn or checked.' % results, '',
         'The problems are small on purpose: on a quadratic, theory predicts the answer exactly, so '
         'the pictures can be held against it; Rosenbrock adds a curved valley; linear regression '
-        'adds label noise, outliers and minibatches. Rates vary over decades, so most rate axes '
-        'are logarithmic.', '']
+        'adds label noise, outliers and minibatches; Fashion-MNIST (softmax regression and an MLP '
+        '784-128-10) checks what carries over to real images, on a few thousand training images '
+        'and a few epochs so that the whole plan runs in minutes (each caption says how many). '
+        'The last two figures measure speed, with the benchmarks run alone after the other runs. '
+        'Rates vary over decades, so most rate axes are logarithmic.', '']
     if run_info:
         lines += ['**This run:** %s.' % run_info, '']
     lines += ['## The claims at a glance', '',
@@ -146,10 +149,12 @@ def write_report(results, out, mods, measured, verdicts, run_info, claims):
         lines += ['<a id="%s"></a>' % anchor(fig), '',
                   '## %s. %s' % (label, fig.title), '',
                   '![%s. %s](figures/%s.svg)' % (label, fig.title, fig.name), '',
-                  '*What to see.* %s' % fig.caption, '',
-                  'Raw data: `%s/%s/`; plan: `benchmarks/plan/%s.sh`; drawing: '
+                  '*What to see.* %s' % fig.caption, '']
+        if m.get('settings'):
+            lines += ['*Settings of this run:* %s' % m['settings'], '']
+        lines += ['Raw data: `%s/%s/`; plan: `benchmarks/plan/%s.sh`; drawing: '
                   '`scripts/plots/%s.gp`; PNG: [figures/%s.png](figures/%s.png).'
-                  % (results, fig.name, fig.name, fig.name, fig.name, fig.name), '']
+                  % (results, fig.runs, fig.runs, fig.name, fig.name, fig.name), '']
         for key in ('table', 'table2'):
             if m.get(key):
                 lines += md_table(m[key]) + ['']

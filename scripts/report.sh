@@ -5,8 +5,9 @@
 #
 # Environment: QUICK=1 for reduced runs (written under results/report-quick/, pages included, so
 # the committed full report in docs/ stays as it is); JOBS (default: all cores); REPORT_OUT (where
-# the pages go: docs/ for the full plan); LRLAB (default build/lrlab); ONLY="fig01-... ..." to run
-# some plan entries only (the others' figures are then missing from the pages).
+# the pages go: docs/ for the full plan); LRLAB (default build/lrlab); LRLAB_BENCH (default
+# lrlab-bench next to LRLAB); LRLAB_DATA (Fashion-MNIST's directory, as lrlab reads it);
+# ONLY="fig01-... ..." to run some plan entries only (the others' figures are then missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -22,6 +23,7 @@ else
     mode="full plan"
 fi
 LRLAB=${LRLAB:-$root/build/lrlab}
+LRLAB_BENCH=${LRLAB_BENCH:-$(dirname "$LRLAB")/lrlab-bench}
 JOBS=${JOBS:-$(nproc)}
 [ -x "$LRLAB" ] || { echo "report: $LRLAB is missing: run make first" >&2; exit 1; }
 for tool in parallel gnuplot pandoc python3; do
@@ -29,10 +31,33 @@ for tool in parallel gnuplot pandoc python3; do
 done
 
 start=$(date +%s.%N)
+load0=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 rm -rf "$results"
 mkdir -p "$results" "$out/figures"
 
-# 1. The plan: each entry prints its commands into its own results directory.
+# 0. Fashion-MNIST, unpacked once: every run loads the whole training set, and reading raw IDX
+# files costs a third of what inflating the .gz does each time (the files stay the same bytes).
+fmnist=""
+src=${LRLAB_DATA:-/usr/share/datasets/fashion-mnist}
+if [ -d "$src" ]; then
+    fmnist=$root/$results/fmnist-data
+    mkdir -p "$fmnist"
+    for base in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte \
+                t10k-labels-idx1-ubyte; do
+        if [ -f "$src/$base.gz" ]; then
+            gzip -dc "$src/$base.gz" > "$fmnist/$base"
+        elif [ -f "$src/$base" ]; then
+            cp "$src/$base" "$fmnist/$base"
+        else
+            echo "report: $src/$base(.gz) is missing: the Fashion-MNIST figures are skipped" >&2
+            fmnist=""
+            break
+        fi
+    done
+fi
+
+# 1. The plan: each entry prints its commands into its own results directory (and, in
+# serial.txt, the commands that must run alone: benchmarks).
 plans=()
 for plan in benchmarks/plan/*.sh; do
     name=$(basename "$plan" .sh)
@@ -44,12 +69,16 @@ done
 for name in "${plans[@]}"; do
     dir=$results/$name
     mkdir -p "$dir"
-    OUT=$root/$dir LRLAB=$LRLAB QUICK=$QUICK PLAN_LIB=$root/benchmarks/plan/lib.sh \
-        sh "benchmarks/plan/$name.sh" > "$dir/commands.txt"
-    printf 'report: %-32s %5d runs\n' "$name" "$(wc -l < "$dir/commands.txt")" >&2
+    OUT=$root/$dir LRLAB=$LRLAB LRLAB_BENCH=$LRLAB_BENCH FMNIST=$fmnist QUICK=$QUICK \
+        PLAN_LIB=$root/benchmarks/plan/lib.sh sh "benchmarks/plan/$name.sh" > "$dir/commands.txt"
+    nserial=0
+    [ -f "$dir/serial.txt" ] && nserial=$(wc -l < "$dir/serial.txt")
+    printf 'report: %-32s %5d runs%s\n' "$name" "$(wc -l < "$dir/commands.txt")" \
+        "$([ "$nserial" = 0 ] || echo " + $nserial alone")" >&2
     cat "$dir/commands.txt" >> "$results/commands.txt"
 done
 nruns=$(wc -l < "$results/commands.txt")
+nserial=$(cat "$results"/*/serial.txt 2>/dev/null | wc -l)
 
 # 2. The runs, on every core, with progress: parallel's bar on a terminal, otherwise a line every
 # 10 seconds counted from the job log. The first failure stops the rest.
@@ -76,6 +105,25 @@ if [ $status -ne 0 ]; then
     awk -F'\t' 'NR > 1 && $7 != 0 { print $9 }' "$results/joblog.tsv" | head -n 3 |
         sed -n 's/.* 2>\(.*\.log\)$/\1/p' | while read -r log; do cat "$log" >&2; done
     exit 1
+fi
+
+# 2b. The benchmarks and timed runs, one at a time with nothing else of the report running.
+if [ "$nserial" -gt 0 ]; then
+    echo "report: $nserial benchmark runs, one at a time" >&2
+    i=0
+    for list in "$results"/*/serial.txt; do
+        [ -f "$list" ] || continue
+        while IFS= read -r cmd; do
+            i=$((i + 1))
+            echo "report: alone $i/$nserial: $(basename "$(dirname "$list")")" >&2
+            if ! bash -c "$cmd" < /dev/null; then
+                echo "report: a run failed: $cmd" >&2
+                sed -n 's/.*2>\(.*\.log\)$/\1/p; s/.*>\(.*\.log\) 2>&1$/\1/p' <<< "$cmd" |
+                    while read -r log; do tail -n 20 "$log" >&2; done
+                exit 1
+            fi
+        done < "$list"
+    done
 fi
 t1=$(date +%s.%N)
 find "$results" -name '*.log' -empty -delete
@@ -104,9 +152,9 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain --untracked-files=no -- . ':(exclude)docs' 2>/dev/null)" ]; then
     commit="$commit-dirty"
 fi
-printf '%s, %s lrlab runs on %s cores: experiments %s s, analysis and figures %s s (lrlab %s, %s)' \
-    "$mode" "$nruns" "$JOBS" "$(secs "$t0" "$t1")" "$(secs "$t1" "$t2")" "$commit" \
-    "$(date -u +%Y-%m-%d)" > "$results/run-info.txt"
+printf '%s, %s lrlab runs on %s cores and %s benchmark runs alone: experiments %s s, analysis and figures %s s (lrlab %s, %s; load before the runs %s)' \
+    "$mode" "$nruns" "$JOBS" "$nserial" "$(secs "$t0" "$t1")" "$(secs "$t1" "$t2")" "$commit" \
+    "$(date -u +%Y-%m-%d)" "$load0" > "$results/run-info.txt"
 python3 scripts/report.py write --results "$results" --out "$out" \
     --html-source "$results/report-html.md" --run-info "$results/run-info.txt"
 # pandoc 2.17 knows --self-contained (--embed-resources came with 2.19): images and CSS are

@@ -3,6 +3,7 @@
 # every verdict rule on small fixed inputs (each branch once), the chain from CSV to verdict on
 # synthetic runs with known answers, and one plan entry run with the real lrlab. Run by make check.
 import csv
+import json
 import math
 import os
 import shutil
@@ -15,8 +16,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from lrreport import common  # noqa: E402
 from lrreport import (fig01_quadratic_convergence as f01, fig02_speed_vs_lr as f02,  # noqa: E402
-                      fig03_rosenbrock as f03, fig04_badly_scaled as f04, fig09_noise as f09,
-                      fig10_range_test as f10, figK12_overfitting as fk12)
+                      fig03_rosenbrock as f03, fig04_badly_scaled as f04,
+                      fig05_fmnist_optimizers as f05, fig06_sensitivity as f06,
+                      fig08_schedules as f08, fig09_noise as f09, fig10_range_test as f10,
+                      fig11_search as f11, fig12_speed as f12, fig13_lanes as f13,
+                      figK12_overfitting as fk12)
 from lrreport.common import CONDITIONS, FAILS, HOLDS, PENDING  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
@@ -224,15 +228,49 @@ class Rules(unittest.TestCase):
         return {'bands': self.bands(axes, rotated), 'target': 1e-6, 'cell': 0.25,
                 'best': {k: {'axes': best, 'rotated': best} for k in axes}}
 
-    def test_k07(self):
+    def test_k07_quadratic_half(self):
         base = {'sgd': 0.5, 'momentum': 1.0}
         wide = dict(base, adagrad=3.0, rmsprop=2.0, adam=3.5)
-        self.assertEqual(f04.k07_rule(self.m04(wide, wide)).status, HOLDS)
+        self.assertEqual(f04.k07_quadratic(self.m04(wide, wide)).status, HOLDS)
         some = dict(base, adagrad=3.0, rmsprop=1.0, adam=None)
-        self.assertEqual(f04.k07_rule(self.m04(some, some)).status, CONDITIONS)
+        self.assertEqual(f04.k07_quadratic(self.m04(some, some)).status, CONDITIONS)
         none = dict(base, adagrad=1.0, rmsprop=0.75, adam=0.5)
-        self.assertEqual(f04.k07_rule(self.m04(none, none)).status, FAILS)
-        self.assertEqual(f04.k07_rule(self.m04(wide, wide, best=1e-3)).status, FAILS)
+        self.assertEqual(f04.k07_quadratic(self.m04(none, none)).status, FAILS)
+        self.assertEqual(f04.k07_quadratic(self.m04(wide, wide, best=1e-3)).status, FAILS)
+
+    @staticmethod
+    def m06(widths_by_problem, cell=0.5):
+        def b(w):
+            return None if w is None else {'decades': w, 'lo': 1e-3, 'hi': 1e-3 * 10 ** w,
+                                           'open_left': False, 'open_right': False}
+        return {'cell': cell, 'near_best': 1.1,
+                'problems': {p: {'bands': {k: b(v) for k, v in w.items()}}
+                             for p, w in widths_by_problem.items()}}
+
+    def test_k07_needs_both_halves(self):
+        base = {'sgd': 0.5, 'momentum': 1.0}
+        quad_ok = self.m04(dict(base, adagrad=3.0, rmsprop=2.0, adam=3.5),
+                           dict(base, adagrad=3.0, rmsprop=2.0, adam=3.5))
+        quad_bad = self.m04(dict(base, adagrad=1.0, rmsprop=0.75, adam=0.5),
+                            dict(base, adagrad=1.0, rmsprop=0.75, adam=0.5))
+        real = dict(sgd=1.0, momentum=1.0, adagrad=1.5, rmsprop=2.0, adam=1.5, adamw=1.5)
+        flat = dict(sgd=1.0, momentum=1.0, adagrad=1.0, rmsprop=1.0, adam=0.5, adamw=0.5)
+        wide = self.m06({'fmnist-softmax': real, 'fmnist-mlp': real})
+        narrow = self.m06({'fmnist-softmax': flat, 'fmnist-mlp': flat})
+        mixed = self.m06({'fmnist-softmax': real, 'fmnist-mlp': flat})
+        self.assertEqual(f06.k07_rule(quad_ok, wide).status, HOLDS)
+        self.assertEqual(f06.k07_rule(quad_ok, narrow).status, CONDITIONS)
+        self.assertEqual(f06.k07_rule(quad_ok, mixed).status, CONDITIONS)
+        self.assertEqual(f06.k07_rule(quad_bad, wide).status, CONDITIONS)
+        self.assertEqual(f06.k07_rule(quad_bad, narrow).status, FAILS)
+        # as wide as momentum is not wider: widths come in whole grid cells
+        some = dict(flat, adagrad=1.5, rmsprop=1.5, adam=1.0)
+        self.assertEqual(f06.k07_rule(quad_ok, self.m06({'fmnist-softmax': some})).status,
+                         CONDITIONS)
+        self.assertEqual(f06.k07_real(self.m06({'fmnist-softmax': some})),
+                         {'fmnist-softmax': ['adagrad', 'rmsprop']})
+        v = f06.k07_rule(quad_ok, narrow)
+        self.assertIn('No adaptive method', v.summary)
 
     def test_k12c(self):
         axes = {'sgd': 0.5, 'momentum': 1.0, 'adagrad': 3.0, 'rmsprop': 2.0, 'adam': 3.5}
@@ -253,6 +291,10 @@ class Rules(unittest.TestCase):
 
     def test_k08(self):
         yes, no = (True, False, False), (False, False, False)
+        self.assertEqual(f10.k08_rule(self.m08([yes] * 5)).status, HOLDS)
+        v = f10.k08_rule(self.m08([yes, yes, yes, no, no]))
+        self.assertEqual(v.status, CONDITIONS)
+        self.assertIn('3 of 5', v.summary)
         self.assertEqual(f10.k08_rule(self.m08([yes, yes, yes])).status, HOLDS)
         self.assertEqual(f10.k08_rule(self.m08([yes, no, no])).status, CONDITIONS)
         self.assertEqual(f10.k08_rule(self.m08([no, (False, True, False), no])).status, CONDITIONS)
@@ -280,9 +322,9 @@ class Rules(unittest.TestCase):
         self.assertEqual(f09.k05_rule(self.m09((0.01, 0.02, 0.05, 0.1), (0.02, 0.003, 0.002),
                                                (0.02, 0.005, 0.004))).status, FAILS)
 
-    def test_k04_waits_for_decayed_runs_then_judges_them(self):
+    def test_k04_linreg_waits_for_decayed_runs_then_judges_them(self):
         m = self.m09((1, 1, 1, 1), (1, 1, 1), (1, 1, 1))
-        v = f09.k04_rule(m)
+        v = f09.k04_linreg(m)
         self.assertEqual(v.status, PENDING)
         self.assertIn('--schedule', v.summary)
         self.assertIn('0.56', v.summary)  # the measured floors are reported meanwhile
@@ -290,11 +332,87 @@ class Rules(unittest.TestCase):
         floors['inverse-time'] = {'0.01': {'tail': 0.48, 'test': 0.49},
                                   '0.1': {'tail': 0.48, 'test': 0.49},
                                   '0.3': {'tail': 0.485, 'test': 0.495}}
-        self.assertEqual(f09.k04_rule(dict(m, floors=floors)).status, HOLDS)
+        self.assertEqual(f09.k04_linreg(dict(m, floors=floors)).status, HOLDS)
         floors['inverse-time']['0.01']['tail'] = 0.6
-        self.assertEqual(f09.k04_rule(dict(m, floors=floors)).status, CONDITIONS)
+        self.assertEqual(f09.k04_linreg(dict(m, floors=floors)).status, CONDITIONS)
         floors['constant']['0.3']['tail'] = 0.40
-        self.assertEqual(f09.k04_rule(dict(m, floors=floors)).status, FAILS)
+        self.assertEqual(f09.k04_linreg(dict(m, floors=floors)).status, FAILS)
+
+    @staticmethod
+    def m08_finals(decay_train, decay_acc):
+        """Figure 8's finals: constant rates with training losses 0.3, 0.4 and accuracy 0.80;
+        every decaying schedule with the given training loss and accuracy at both rates."""
+        fin = {'constant': {'0.01': {'acc': 0.80, 'loss': 0.5, 'train': 0.3},
+                            '0.1': {'acc': 0.79, 'loss': 0.6, 'train': 0.4}}}
+        for s in f08.DECAYS:
+            fin[s] = {lr: {'acc': decay_acc, 'loss': 0.5, 'train': decay_train}
+                      for lr in ('0.01', '0.1')}
+        return {'finals': fin}
+
+    def test_k04_reads_linear_regression_and_the_mlp(self):
+        m = self.m09((1, 1, 1, 1), (1, 1, 1), (1, 1, 1))
+        floors = dict(m['floors'])
+        floors['cosine'] = {'0.01': {'tail': 0.48, 'test': 0.49},
+                            '0.1': {'tail': 0.48, 'test': 0.49},
+                            '0.3': {'tail': 0.485, 'test': 0.495}}
+        lin_ok = dict(m, floors=floors)
+        self.assertEqual(f09.k04_rule(self.m08_finals(0.2, 0.82), lin_ok).status, HOLDS)
+        # the best constant rate is 0.01: only 0.1 is above it, where 0.35 < 0.4 wins; at
+        # 0.01 itself nothing is compared
+        mlp = f08.k04_mlp(self.m08_finals(0.35, 0.82))
+        self.assertEqual((mlp['best_constant_lr'], mlp['above'], mlp['below']),
+                         (0.01, [3, 3], [0, 0]))
+        self.assertEqual(f09.k04_rule(self.m08_finals(0.35, 0.82), lin_ok).status, HOLDS)
+        # decays that end above the constant floor: only the accuracy part holds
+        self.assertEqual(f09.k04_rule(self.m08_finals(0.45, 0.82), lin_ok).status, CONDITIONS)
+        self.assertEqual(f09.k04_rule(self.m08_finals(0.2, 0.79), lin_ok).status, CONDITIONS)
+        lin_bad = dict(lin_ok, floors=dict(floors, constant=dict(
+            floors['constant'], **{'0.3': {'tail': 0.40, 'test': 0.6}})))
+        self.assertEqual(f09.k04_linreg(lin_bad).status, FAILS)
+        self.assertEqual(f09.k04_rule(self.m08_finals(0.5, 0.75), lin_bad).status, FAILS)
+        self.assertEqual(f09.k04_rule(self.m08_finals(0.2, 0.82), lin_bad).status, CONDITIONS)
+        self.assertEqual(f09.k04_rule(self.m08_finals(0.2, 0.82), m).status, PENDING)
+
+    @staticmethod
+    def m_k09(const, cyclic, onecycle):
+        reach = {s: {'epochs': 6.0, 'lr': 0.01} for s in f08.SCHEDULES}
+        reach['constant']['epochs'] = const
+        reach['cyclic']['epochs'] = cyclic
+        reach['onecycle']['epochs'] = onecycle
+        return {'reach': reach, 'target': 0.8, 'margin': 0.01}
+
+    def test_k09(self):
+        self.assertEqual(f08.k09_rule(self.m_k09(8.0, 5.0, 4.0)).status, HOLDS)
+        self.assertEqual(f08.k09_rule(self.m_k09(8.0, 8.0, 4.0)).status, CONDITIONS)  # a tie
+        self.assertEqual(f08.k09_rule(self.m_k09(8.0, math.nan, 4.0)).status, CONDITIONS)
+        self.assertEqual(f08.k09_rule(self.m_k09(3.0, 5.0, 4.0)).status, FAILS)
+        self.assertEqual(f08.k09_rule(self.m_k09(math.nan, 5.0, 4.0)).status, HOLDS)
+
+    @staticmethod
+    def m_k10(grid_best):
+        # random search: the mean best-so-far falls as 2/n
+        rnd = [(n, 2.0 / n, 0.0, 0.0) for n in range(1, 65)]
+        grid = [(g ** 3, v, v, v) for g, v in zip((1, 2, 3, 4), grid_best)]
+        return {'random': rnd, 'grid': grid, 'searches': 3}
+
+    def test_k10(self):
+        # the grid of 8 reaches 0.3 (random: after 7), of 27 0.1 (after 20), of 64 0.05 (after 40)
+        self.assertEqual(f11.k10_rule(self.m_k10((3.0, 0.3, 0.1, 0.05))).status, HOLDS)
+        self.assertEqual(f11.k10_rule(self.m_k10((3.0, 0.25, 0.1, 0.05))).status, CONDITIONS)
+        self.assertEqual(f11.k10_rule(self.m_k10((3.0, 0.2, 0.05, 0.03))).status, FAILS)
+        v = f11.k10_rule(self.m_k10((3.0, 0.3, 0.1, 0.05)))
+        self.assertIn('after 7, 20, 40 trials', v.summary)
+
+    @staticmethod
+    def m_k11(regrets):
+        return {'cv': [{'case': f11.CASES[i % len(f11.CASES)], 'seed': i, 'cv_lr': 0.01,
+                        'oracle_lr': 0.02, 'cv_test': 1 + r, 'oracle_test': 1.0, 'regret': r}
+                       for i, r in enumerate(regrets)]}
+
+    def test_k11(self):
+        self.assertEqual(f11.k11_rule(self.m_k11([0, 0.01, 0.05, 0.0])).status, HOLDS)
+        self.assertEqual(f11.k11_rule(self.m_k11([0, 0.01, 0.2, 0.0])).status, CONDITIONS)
+        self.assertEqual(f11.k11_rule(self.m_k11([0, 0.06, 0.2, math.inf])).status, FAILS)
 
     def test_k12a(self):
         def m(small, large):
@@ -360,10 +478,229 @@ class FromCsv(unittest.TestCase):
             tmp.close()
 
 
+def epoch_rows(accs, lr, seconds_per_epoch=0.5, diverged=False):
+    """lrlab-shaped minibatch rows, one per epoch from epoch 0, with these test accuracies (test
+    loss 1 - acc, training loss half of it); a diverged run ends with NaN and diverged=1."""
+    rows = [{'epoch': e, 'step': 10 * e, 'lr': lr, 'lr_now': lr, 'test_acc': a,
+             'test_loss': 1 - a, 'train_loss': (1 - a) / 2, 'seconds': seconds_per_epoch * e,
+             'diverged': 0} for e, a in enumerate(accs)]
+    if diverged:
+        rows[-1].update(test_acc='nan', test_loss='nan', train_loss='nan')
+        for r in rows:
+            r['diverged'] = 1
+    return rows
+
+
+class FromCsvFmnist(unittest.TestCase):
+    """Figures 6, 8, 11 and 13 from synthetic runs whose answers are known."""
+
+    def test_fig08_target_reach_and_k09(self):
+        tmp = Results(f08.NAME)
+        try:
+            tmp.param(steps_per_epoch=10, target_margin=0.01, epochs=8, seeds=2, train_size=640,
+                      batch=64)
+            for sched in f08.SCHEDULES:
+                for lr in (0.01, 0.1):
+                    for seed in (0, 1):
+                        slope = 0.04 if lr == 0.01 else 0.03
+                        if sched == 'onecycle' and lr == 0.1:
+                            slope = 0.08
+                        # the seeds straddle the mean: +-0.01
+                        accs = [min(0.9, 0.5 + slope * e) + (0.01 if seed else -0.01) * (e > 0)
+                                for e in range(9)]
+                        bad = sched == 'cyclic' and lr == 0.1
+                        tmp.run('%s-%s-%d' % (sched, lr, seed),
+                                'schedule=%s lr=%s seed=%d' % (sched, lr, seed),
+                                epoch_rows(accs, lr, diverged=bad))
+            m = f08.derive(tmp.data())
+            # best constant rate 0.01 ends at 0.82: target 0.81, reached at epoch 8
+            self.assertAlmostEqual(m['target'], 0.81)
+            self.assertEqual(m['best']['constant'], 0.01)
+            self.assertEqual(m['reach']['constant']['epochs'], 8)
+            self.assertEqual((m['reach']['onecycle']['epochs'], m['reach']['onecycle']['lr']),
+                             (4, 0.1))
+            # the diverged rate of cyclic never reaches anything; its other rate ties
+            self.assertTrue(math.isnan(m['reach']['cyclic']['per_rate']['0.1']))
+            self.assertEqual(m['reach']['cyclic']['epochs'], 8)
+            v = f08.k09_rule(m)
+            self.assertEqual(v.status, CONDITIONS, v.summary)
+            self.assertIn('one-cycle', v.summary)
+        finally:
+            tmp.close()
+
+    def test_fig06_bands_and_time_to_target(self):
+        tmp = Results(f05.NAME)
+        try:
+            tmp.param(per_decade=2, epochs=4, train_size=100, batch=10, seeds=2, span=3)
+            grid = [10 ** (k / 2 - 3) for k in range(7)]  # 1e-3 .. 1
+            for method, centre, width in (('sgd', -1.5, 0.1), ('momentum', -2.0, 0.1),
+                                          ('adagrad', -1.5, 3.0), ('rmsprop', -2.5, 0.1),
+                                          ('adam', -2.5, 0.1)):
+                for lr in grid:
+                    # final test loss 0.3 (1 + (log lr - centre)^2 / width): within 10% of the
+                    # best where (log lr - centre)^2 <= width / 10
+                    loss = 0.3 * (1 + (math.log10(lr) - centre) ** 2 / width)
+                    for seed in (0, 1):
+                        acc = 1 - loss
+                        # seed 0 reaches its final accuracy at epoch 2, seed 1 at epoch 4
+                        reach = 2 if seed == 0 else 4
+                        accs = [0.1 + (acc - 0.1) * min(1.0, e / reach) for e in range(5)]
+                        tmp.run('fmnist-softmax-%s-%r-%d' % (method, lr, seed),
+                                'problem=fmnist-softmax method=%s lr=%r seed=%d' % (
+                                    method, lr, seed), epoch_rows(accs, lr))
+            fd = common.FigureData(tmp.dir, plot_dir=os.path.join(tmp.root, 'plot6'))
+            m = f06.derive(fd)
+            p = m['problems']['fmnist-softmax']
+            # best accuracy 0.7 (loss 0.3), so the target is 0.67
+            self.assertAlmostEqual(p['target'], 0.67)
+            # width 0.1: one grid point good (half a decade); AdaGrad's width 3 takes in the
+            # neighbours half a decade away (0.25 / 3 <= 0.1): three points, 1.5 decades
+            self.assertEqual(p['bands']['sgd']['points'], 1)
+            self.assertAlmostEqual(p['bands']['sgd']['lo'], 10 ** -1.5)
+            self.assertEqual(p['bands']['adagrad']['points'], 3)
+            self.assertAlmostEqual(p['bands']['adagrad']['decades'], 1.5)
+            # the seeds' mean accuracy at the best rate: 0.55, 0.625, 0.7 at epochs 2, 3, 4
+            f = p['fastest']['sgd']
+            self.assertEqual((f['epochs'], f['lr']), (4, 10 ** -1.5))
+            self.assertAlmostEqual(f['seconds'], 2.0)
+            self.assertEqual(f06.k07_real(m), {'fmnist-softmax': ['adagrad']})
+            self.assertEqual(f06.k07_rule(self.quad_ok(), m).status, CONDITIONS)
+        finally:
+            tmp.close()
+
+    @staticmethod
+    def quad_ok():
+        def b(w):
+            return {'decades': w, 'lo': 1e-3, 'hi': 1, 'open_left': False, 'open_right': False}
+        axes = {'sgd': 0.5, 'momentum': 1.0, 'adagrad': 3.0, 'rmsprop': 2.0, 'adam': 3.5}
+        return {'bands': {k: {'axes': b(w), 'rotated': b(w)} for k, w in axes.items()},
+                'target': 1e-6, 'cell': 0.25,
+                'best': {k: {'axes': 1e-12, 'rotated': 1e-12} for k in axes}}
+
+    def test_fig11_search_and_cross_validation(self):
+        tmp = Results(f11.NAME)
+        try:
+            tmp.param(folds=3, search_train_size=100, grid_max=3, searches=2, trials=27)
+
+            def loss(lr):
+                return 1 + (math.log10(lr) + 2.5) ** 2
+
+            best = {}
+            for s in (0, 1):
+                lrs = [10 ** (-5 + 5 * ((0.37 + 0.61803 * (i + 7 * s)) % 1)) for i in range(27)]
+                tmp.run('random-%d' % s, 'part=random search=%d' % s,
+                        [{'run': i, 'lr': lr, 'test_loss': loss(lr), 'diverged': 0}
+                         for i, lr in enumerate(lrs)])
+                for g in (1, 2, 3):
+                    for j in range(g):
+                        lrs = [10 ** (-5 + 5 * (i + 0.5) / g) for i in range(g)]
+                        rows = [{'run': i, 'lr': lr, 'test_loss': loss(lr) + j, 'diverged': 0}
+                                for i, lr in enumerate(lrs)]
+                        tmp.run('grid-%d-%d-%d' % (s, g, j), 'part=grid search=%d g=%d' % (s, g),
+                                rows)
+                        best[(s, g)] = min([best.get((s, g), math.inf)] +
+                                           [r['test_loss'] for r in rows])
+            # K11: CV prefers 0.01 (0.1 would be better but one of its folds diverged); the
+            # oracle is 0.03, where the test loss is 2% lower than at 0.01
+            rates = (0.003, 0.01, 0.03, 0.1)
+            val = {0.003: 0.9, 0.01: 0.5, 0.03: 0.6, 0.1: 0.3}
+            test = {0.003: 1.2, 0.01: 1.02, 0.03: 1.0, 0.1: 1.1}
+            cv = [{'run': 3 * i + f, 'lr': lr, 'fold': f, 'val_loss': val[lr] + 0.01 * f,
+                   'diverged': int(lr == 0.1 and f == 2), 'test_loss': ''}
+                  for i, lr in enumerate(rates) for f in range(3)]
+            tmp.run('cv-linreg-100-sgd-0', 'part=cv case=linreg-100-sgd seed=0', cv)
+            tmp.run('oracle-linreg-100-sgd-0', 'part=oracle case=linreg-100-sgd seed=0',
+                    [{'run': i, 'lr': lr, 'test_loss': test[lr], 'diverged': 0}
+                     for i, lr in enumerate(rates)])
+            m = f11.derive(tmp.data())
+            grid = {n: v for n, v, _, _ in m['grid']}
+            self.assertEqual(sorted(grid), [1, 4, 9])  # trials per grid as the rows count them
+            self.assertAlmostEqual(grid[9], (best[(0, 3)] + best[(1, 3)]) / 2)
+            self.assertEqual(len(m['random']), 27)
+            self.assertEqual([c['cv_lr'] for c in m['cv']], [0.01])
+            self.assertEqual([c['oracle_lr'] for c in m['cv']], [0.03])
+            self.assertAlmostEqual(m['cv'][0]['regret'], 0.02)
+            self.assertEqual(f11.k11_rule(m).status, HOLDS)
+        finally:
+            tmp.close()
+
+    def test_fig13_medians_over_repetitions(self):
+        tmp = Results(f13.NAME)
+        try:
+            tmp.param(min_time=0.01, repetitions=3)
+            benches = []
+            for mode, base in (('batched', 2e6), ('sequential', 1e6)):
+                for k in (1, 16):
+                    for rep, f in enumerate((0.9, 1.0, 1.5)):  # median: the middle one
+                        rate = base * (k if mode == 'batched' else 1) ** 0.25 * f
+                        benches.append({'name': 'lanes_epoch/%s/%d/4096' % (mode, k),
+                                        'run_name': 'lanes_epoch/%s/%d/4096' % (mode, k),
+                                        'run_type': 'iteration', 'repetition_index': rep,
+                                        'items_per_second': rate,
+                                        'train_items_per_second': 2 * rate})
+            benches.append({'name': 'lanes_epoch/batched/1/4096_mean', 'run_type': 'aggregate',
+                            'run_name': 'lanes_epoch/batched/1/4096', 'items_per_second': 1})
+            with open(os.path.join(tmp.dir, 'lanes.json'), 'w') as f:
+                json.dump({'context': {'load_avg': [1.0, 1.0, 1.0]}, 'benchmarks': benches}, f)
+            with open(os.path.join(tmp.dir, 'manifest.tsv'), 'w') as f:
+                f.write('lanes\tpart=lanes\n')
+            m = f13.derive(tmp.data())
+            self.assertAlmostEqual(m['speedup']['1'][0], 2.0)
+            self.assertAlmostEqual(m['speedup']['16'][0], 4.0)
+            self.assertEqual(m['images'], 4096)
+        finally:
+            tmp.close()
+
+
 @unittest.skipUnless(os.access(os.environ.get('LRLAB', os.path.join(ROOT, 'build', 'lrlab')),
                              os.X_OK), 'build/lrlab is not built')
 class RealPlan(unittest.TestCase):
     """Figure 1's QUICK plan entry, run with the real lrlab: K01 must hold."""
+
+    @unittest.skipUnless(os.path.exists('/usr/share/datasets/fashion-mnist/'
+                                        'train-images-idx3-ubyte.gz'), 'no Fashion-MNIST files')
+    def test_fmnist_first_n_copy_trains_like_train_size(self):
+        """The plans' cut copies (lib.sh fmnist_data N) give the rows of --train-size N on the
+        whole files, held-out split included."""
+        import gzip
+        lrlab = os.path.abspath(os.environ.get('LRLAB', os.path.join(ROOT, 'build', 'lrlab')))
+        tmp = Results('fmnist')
+        try:
+            full = os.path.join(tmp.root, 'full')
+            os.makedirs(full)
+            src = '/usr/share/datasets/fashion-mnist'
+            for base in ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte',
+                         't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'):
+                with gzip.open(os.path.join(src, base + '.gz')) as f, \
+                        open(os.path.join(full, base), 'wb') as g:
+                    shutil.copyfileobj(f, g)
+            env = dict(os.environ, OUT=tmp.dir, FMNIST=full)
+            lib = os.path.join(ROOT, 'benchmarks', 'plan', 'lib.sh')
+            flag = subprocess.run(['sh', '-c', '. "$0"; fmnist_data 350', lib], env=env,
+                                  check=True, stdout=subprocess.PIPE,
+                                  universal_newlines=True).stdout.split()
+            self.assertEqual(flag, ['--data', full + '-first-350'])
+            def train(data, *extra):
+                out = subprocess.run(
+                    [lrlab, 'train', '--problem', 'fmnist-softmax', '--data', data,
+                     '--train-size', '300', '--epochs', '2', '--batch-size', '32',
+                     '--optimizer', 'sgd', '--lr', '0.1', '--seed', '4'] + list(extra),
+                    check=True, stdout=subprocess.PIPE, universal_newlines=True).stdout
+                table = list(csv.DictReader(out.splitlines()))
+                for r in table:
+                    del r['seconds']
+                return table
+
+            whole = train(full)
+            self.assertEqual(len(whole), 3)
+            self.assertEqual(whole, train(flag[1]))
+            # with a held-out split, the copy holds out its own last images (others than the
+            # whole files' last ones): the training rows must still agree
+            a, b = train(full, '--validation', '50'), train(flag[1], '--validation', '50')
+            self.assertEqual([r['train_loss'] for r in a], [r['train_loss'] for r in b])
+            self.assertNotEqual([r['test_loss'] for r in a], [r['test_loss'] for r in b])
+        finally:
+            tmp.close()
 
     def test_fig01_quick_plan_gives_k01(self):
         lrlab = os.path.abspath(os.environ.get('LRLAB', os.path.join(ROOT, 'build', 'lrlab')))

@@ -277,12 +277,13 @@ class Run(object):
 
 class FigureData(object):
     """The results directory of one figure: manifest, params, pending parts, and where the plot
-    data goes (DIR/plot/, read by scripts/plots/NAME.gp)."""
+    data goes (DIR/plot/, read by scripts/plots/NAME.gp; `plot_dir` for a figure that draws
+    another plan entry's runs)."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, plot_dir=None):
         self.dir = directory
         self.name = os.path.basename(directory.rstrip('/'))
-        self.plot_dir = os.path.join(directory, 'plot')
+        self.plot_dir = plot_dir or os.path.join(directory, 'plot')
         self.runs = []
         self.vars = {}
         self.params = {}
@@ -378,11 +379,14 @@ class Figure(object):
     """A figure of the report: `name` ties together benchmarks/plan/NAME.sh (the runs),
     scripts/plots/NAME.gp (the picture) and the module defining this object (derive: the tables
     and measurements). `number` is its number in the issue's list of figures (None for extra
-    figures); `caption` says what to see."""
+    figures); `caption` says what to see. `runs` names the plan entry whose runs it reads when
+    that is another figure's (one sweep can feed two figures); its own plot data stays under
+    its own name."""
 
-    def __init__(self, name, number, title, caption, derive, claims=()):
+    def __init__(self, name, number, title, caption, derive, claims=(), runs=None):
         self.name, self.number, self.title = name, number, title
         self.caption, self.derive, self.claims = caption, derive, tuple(claims)
+        self.runs = runs or name
 
 
 class Pending(Exception):
