@@ -205,13 +205,15 @@ static int idx_payload(idx_file *f, payload *p)
         long long got = idx_read(f, chunk, want, &code);
         if (got < 0)
             return code;
-        if (payload_reserve(p, done + (size_t)got) != 0)
-            return fail(f->err, f->errlen, LR_DATA_FAILURE, "%s: out of memory for %zu bytes",
-                        f->path, done + (size_t)got);
-        memcpy(p->bytes + done, chunk, (size_t)got);
-        for (size_t i = 0; p->want_x && i < (size_t)got; i++)
-            p->x[done + i] = p->scale[chunk[i]];
-        done += (size_t)got;
+        if (got > 0) { /* nothing is allocated before the first byte arrives */
+            if (payload_reserve(p, done + (size_t)got) != 0)
+                return fail(f->err, f->errlen, LR_DATA_FAILURE, "%s: out of memory for %zu bytes",
+                            f->path, done + (size_t)got);
+            memcpy(p->bytes + done, chunk, (size_t)got);
+            for (size_t i = 0; p->want_x && i < (size_t)got; i++)
+                p->x[done + i] = p->scale[chunk[i]];
+            done += (size_t)got;
+        }
         if ((size_t)got < want)
             return fail(f->err, f->errlen, LR_DATA_BAD,
                         "%s: truncated: the header declares %zu bytes of data, the file holds %zu",

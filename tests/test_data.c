@@ -438,6 +438,14 @@ Test(data, huge_declared_size_with_no_data_is_truncated_not_allocated)
     char err[256];
     cr_assert_eq(lr_idx_read(path, 1, &idx, err, sizeof err), LR_DATA_BAD, "%s", err);
     cr_assert_not_null(strstr(err, "truncated"), "%s", err);
+    /* The header alone, not one payload byte: nothing may be allocated or copied (the first fix
+     * copied zero bytes to a null pointer, which UBSan reports). */
+    f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(header, 1, sizeof header - 1, f), sizeof header - 1);
+    fclose(f);
+    cr_assert_eq(lr_idx_read(path, 1, &idx, err, sizeof err), LR_DATA_BAD, "%s", err);
+    cr_assert_not_null(strstr(err, "truncated"), "%s", err);
     remove(path);
     remove(dir);
     free(dir);
