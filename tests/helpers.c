@@ -211,3 +211,21 @@ lr_cmd_result run_lrlab_env(const char *const *argv, const char *input, const ch
     free(envp);
     return res;
 }
+
+size_t count_lines(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+double csv_last_field(const char *csv, int col)
+{
+    const char *line = csv + strlen(csv) - 1;
+    while (line > csv && line[-1] != '\n')
+        line--;
+    for (int c = 1; c < col; c++)
+        line = strchr(line, ',') + 1;
+    return strtod(line, NULL);
+}

@@ -48,5 +48,9 @@ char *make_temp_dir(void);
 /* Whole file as a NUL-terminated string, or NULL. */
 char *slurp(const char *path);
 int write_text(const char *path, const char *text);
+/* Lines (newlines) in a NUL-terminated text. */
+size_t count_lines(const char *s);
+/* Field `col` (1-based) of the last line of a CSV text, read with strtod. */
+double csv_last_field(const char *csv, int col);
 
 #endif

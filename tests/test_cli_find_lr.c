@@ -15,9 +15,7 @@ Test(cli_find_lr, curve_and_suggestions)
     lr_cmd_result r = run_lrlab(argv, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_eq(strncmp(r.out, "lr,loss,smoothed_loss\n1e-07,", 28), 0, "%.80s", r.out);
-    size_t lines = 0;
-    for (const char *s = r.out; *s; s++)
-        lines += *s == '\n';
+    size_t lines = count_lines(r.out);
     cr_assert(lines >= 2 && lines <= 81, "%zu lines", lines);
     cr_assert_not_null(strstr(r.err, "suggestions: minimum "), "%s", r.err);
     char *text = slurp(sug);

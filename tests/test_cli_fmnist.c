@@ -17,17 +17,6 @@ static int have_data(void)
     return access(p, R_OK) == 0;
 }
 
-/* Field `col` (1-based) of the last line. */
-static double last_field(const char *csv, int col)
-{
-    const char *line = csv + strlen(csv) - 1;
-    while (line > csv && line[-1] != '\n')
-        line--;
-    for (int c = 1; c < col; c++)
-        line = strchr(line, ',') + 1;
-    return strtod(line, NULL);
-}
-
 Test(cli_fmnist, softmax_and_mlp_learn_on_a_subset)
 {
     if (!have_data())
@@ -36,18 +25,16 @@ Test(cli_fmnist, softmax_and_mlp_learn_on_a_subset)
                              "--optimizer", "adam", "--lr", "2e-3", "--epochs", "2", NULL};
     lr_cmd_result r = run_lrlab(softmax, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    size_t lines = 0;
-    for (const char *s = r.out; *s; s++)
-        lines += *s == '\n';
+    size_t lines = count_lines(r.out);
     cr_assert_eq(lines, 1 + 3, "epochs 0..2");
-    cr_assert_gt(last_field(r.out, 11), 0.70, "test accuracy after 2 epochs on 3000 images");
+    cr_assert_gt(csv_last_field(r.out, 11), 0.70, "test accuracy after 2 epochs on 3000 images");
     cmd_result_free(&r);
     const char *mlp[] = {"train", "--problem", "fmnist-mlp", "--hidden", "32,16", "--train-size",
                          "2000", "--validation", "1000", "--optimizer", "sgd", "--lr", "0.05",
                          "--momentum", "0.9", "--epochs", "2", "--seed", "3", NULL};
     r = run_lrlab(mlp, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert_gt(last_field(r.out, 11), 0.60, "validation accuracy");
+    cr_assert_gt(csv_last_field(r.out, 11), 0.60, "validation accuracy");
     cmd_result_free(&r);
 }
 

@@ -245,14 +245,6 @@ static char *random_input(size_t n, int steps, double p_special, uint64_t seed)
     return text;
 }
 
-static size_t count_lines(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
 Test(cli_replay, reference_and_avx2_are_byte_identical, .timeout = 60)
 {
     if (!lr_cpu_has_avx2_fma())

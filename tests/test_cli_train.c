@@ -10,14 +10,6 @@
 static const char header[] = "problem,optimizer,schedule,lr,seed,epoch,step,lr_now,train_loss,"
                              "test_loss,test_acc,seconds,diverged,dist\n";
 
-static size_t count_lines(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
 /* The CSV with the seconds column (12th) blanked, for comparisons across runs. */
 static char *without_seconds(const char *csv)
 {
@@ -36,17 +28,6 @@ static char *without_seconds(const char *csv)
     return out;
 }
 
-/* Field `col` (1-based) of the last data line. */
-static double last_field(const char *csv, int col)
-{
-    const char *end = csv + strlen(csv) - 1, *line = end;
-    while (line > csv && line[-1] != '\n')
-        line--;
-    for (int c = 1; c < col; c++)
-        line = strchr(line, ',') + 1;
-    return strtod(line, NULL);
-}
-
 Test(cli_train, quadratic_writes_a_row_per_step_from_step_zero)
 {
     const char *argv[] = {"train", "--problem", "quadratic", "--dim", "8", "--optimizer", "sgd",
@@ -56,7 +37,7 @@ Test(cli_train, quadratic_writes_a_row_per_step_from_step_zero)
     cr_assert_eq(strncmp(r.out, header, strlen(header)), 0, "header: %.200s", r.out);
     cr_assert_eq(count_lines(r.out), 1 + 21);
     cr_assert_not_null(strstr(r.out, "\nquadratic,sgd,constant,0.5,0,0,0,0.5,"));
-    cr_assert_lt(last_field(r.out, 14), 2.8, "dist falls from sqrt(8) = 2.83");
+    cr_assert_lt(csv_last_field(r.out, 14), 2.8, "dist falls from sqrt(8) = 2.83");
     cmd_result_free(&r);
 }
 
@@ -84,8 +65,8 @@ Test(cli_train, gd_converges_below_2_over_L_and_diverges_above)
                            "--optimizer", "sgd", "--lr", "1.98", "--steps", "3000", NULL};
     lr_cmd_result r = run_lrlab(below, NULL);
     cr_assert_eq(r.status, 0, "%s", r.err);
-    cr_assert_lt(last_field(r.out, 14), 1e-3);
-    cr_assert_eq(last_field(r.out, 13), 0.0, "not diverged");
+    cr_assert_lt(csv_last_field(r.out, 14), 1e-3);
+    cr_assert_eq(csv_last_field(r.out, 13), 0.0, "not diverged");
     cmd_result_free(&r);
     const char *above[] = {"train", "--problem", "quadratic", "--dim", "10", "--mu", "0.1",
                            "--optimizer", "sgd", "--lr", "2.02", "--steps", "100000", NULL};

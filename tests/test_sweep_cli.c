@@ -46,14 +46,6 @@ static char *path_in(const char *dir, const char *name)
     return p;
 }
 
-static size_t count_lines(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
 /* Column index (0-based) of `name` in the header line of csv. */
 static int column(const char *csv, const char *name)
 {
