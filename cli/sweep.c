@@ -16,6 +16,8 @@
 
 static const char sweep_usage[] =
     "usage: lrlab sweep --problem NAME --optimizer NAME [train flags]\n"
+    "                   [--schedule NAME [schedule flags] [--warmup-steps W\n"
+    "                   [--warmup-start-factor F]]]\n"
     "                   (--lr-grid LO:HI:COUNT | --lr-random COUNT --lr-range LO:HI)\n"
     "                   [--vary NAME:LO:HI[:log][,...]] [--search-seed N] [--seeds K] [--folds K]\n"
     "                   [--target-loss X] [-j JOBS] [--shard I/N] [--summary FILE] [--batched]\n"
@@ -30,6 +32,14 @@ static const char sweep_usage[] =
     "the other K-1 folds of the training set, scored on the held-out fold; the test set is not used.\n"
     "Runs are numbered (point * seeds + seed) * folds + fold; --shard I/N keeps those whose number\n"
     "mod N is I-1.\n\n"
+    "Schedules: --schedule NAME and its flags are lrlab train's (names, defaults, checks; see\n"
+    "lrlab train --help): every run steps the schedule from its point's rate, the --lr the\n"
+    "schedule scales (PyTorch's initial_lr), e.g. --schedule cosine --t-max 100 --lr-grid\n"
+    "1e-3:1:7 runs cosine from each of the 7 rates. plateau keeps its own state per run (per\n"
+    "fold, per lane), fed that run's metric (--eps is the optimizer's, plateau's --plateau-eps).\n"
+    "cyclic and onecycle set their own rates (--base-lr, --max-lr), which the sweep's rates would\n"
+    "not change, so sweep refuses them. The schedule and its flags are part of each run's lrlab\n"
+    "train arguments, hence of its run_id; the column 'schedule' names it.\n\n"
     "Output: one row per run, in run order: run_id (a hash of the run's lrlab train arguments),\n"
     "run, the last row of its train CSV, fold, val_loss, steps_to_target (the step of the first\n"
     "row whose watched loss is <= --target-loss, at the rows' resolution, see --log-every) and the\n"
@@ -57,10 +67,13 @@ typedef struct sweep_flags {
 
 typedef struct sweep_cmd {
     sweep_flags sf;
+    lr_schedule_flags sched; /* --schedule NAME and its flags, as lrlab train binds them */
     lr_run_flags rf;
-    lr_arg args[SWEEP_NEXTRA + LR_RUN_NFLAGS];
+    lr_arg args[SWEEP_NEXTRA + LR_SCHEDULE_NFLAGS_MAX + LR_RUN_NFLAGS];
     size_t nargs;
-    const lr_arg *run_args; /* the run flags inside args (the optimizer flags last) */
+    /* the flags every run is given, inside args: the schedule flags, then the run flags (the
+     * optimizer flags last) */
+    const lr_arg *run_args;
     size_t nrun;
     sweep_spec spec;
     sweep_plan plan;
@@ -111,8 +124,13 @@ static void bind_flags(sweep_cmd *c)
     };
     memcpy(c->args, extra, sizeof extra);
     lr_run_flags_defaults(&c->rf);
-    c->nrun = lr_run_flag_args(c->args + SWEEP_NEXTRA, &c->rf);
-    c->run_args = c->args + SWEEP_NEXTRA;
+    /* Only the words given are copied into each run's arguments, where lrlab train's own parser
+     * reads and checks them; an empty schedule flag set adds no word, so sweeps without a
+     * schedule keep their run ids. */
+    lr_arg *run_args = c->args + SWEEP_NEXTRA;
+    size_t nsched = lr_schedule_flags_bind(&c->sched, LR_SCHEDULE_FOR_TRAIN, run_args);
+    c->nrun = nsched + lr_run_flag_args(run_args + nsched, &c->rf);
+    c->run_args = run_args;
     c->nargs = SWEEP_NEXTRA + c->nrun;
 }
 
@@ -249,6 +267,23 @@ static int check_modes(const char *cmd, const sweep_cmd *c)
     }
     if (f->summary && c->rf.output && strcmp(f->summary, c->rf.output) == 0) {
         lr_errorf(cmd, "--summary and --output name the same file");
+        return LR_EXIT_USAGE;
+    }
+    return LR_EXIT_OK;
+}
+
+/* The schedule's flags are checked where lrlab train checks them, when run 0 is set up. What
+ * sweep adds: CyclicLR and OneCycleLR replace the optimizer's rate with their own (--base-lr,
+ * --max-lr), so every point of the sweep would train alike. */
+static int check_schedule(const char *cmd, const sweep_cmd *c)
+{
+    lr_schedule_kind kind;
+    if (!c->sched.name || lr_schedule_parse(c->sched.name, &kind) != 0)
+        return LR_EXIT_OK;
+    if (kind == LR_SCHED_CYCLIC || kind == LR_SCHED_ONECYCLE) {
+        lr_errorf(cmd, "--schedule %s sets its own rates (%s), which the sweep's rates would not "
+                       "change: sweep a schedule that scales --lr", c->sched.name,
+                  kind == LR_SCHED_CYCLIC ? "--base-lr, --max-lr" : "--max-lr");
         return LR_EXIT_USAGE;
     }
     return LR_EXIT_OK;
@@ -532,7 +567,7 @@ static int prepare(const char *cmd, sweep_cmd *c, char **train_header, const cha
 {
     int rc;
     if ((rc = check_search(cmd, c)) != LR_EXIT_OK || (rc = check_counts(cmd, c)) != LR_EXIT_OK ||
-        (rc = check_modes(cmd, c)) != LR_EXIT_OK)
+        (rc = check_modes(cmd, c)) != LR_EXIT_OK || (rc = check_schedule(cmd, c)) != LR_EXIT_OK)
         return rc;
     if ((rc = sweep_plan_build(cmd, &c->spec, c->run_args, c->nrun, &c->plan)) != LR_EXIT_OK)
         return rc;

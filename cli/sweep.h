@@ -56,12 +56,14 @@ typedef struct sweep_plan {
 int sweep_parse_grid(const char *cmd, const char *text, sweep_spec *spec);
 int sweep_parse_range(const char *cmd, const char *text, sweep_spec *spec);
 int sweep_parse_shard(const char *cmd, const char *text, sweep_spec *spec);
-/* run_args: the run flags (the optimizer flags last, as lr_run_flag_args binds them). */
+/* run_args: the flags every run is given, as lrlab train binds them: the schedule flags, then the
+ * run flags (the optimizer flags last, as lr_run_flag_args binds them). */
 int sweep_parse_vary(const char *cmd, const char *text, const lr_arg *run_args, size_t nrun,
                      sweep_spec *spec);
 
 /* Every run of the sweep, in plan order. run_args carry the flags given to the sweep; each run gets
- * those (canonically formatted, --output left out) with its own --lr, --seed, drawn values and
+ * those (canonically formatted, in binding order, --output left out; --schedule and its flags
+ * included, so they are part of the id) with its own --lr, --seed, drawn values and
  * --folds K --fold F. Returns 0, 1 when memory runs out, 2 for a plan over SWEEP_MAX_RUNS or two
  * runs with one id. */
 int sweep_plan_build(const char *cmd, const sweep_spec *spec, const lr_arg *run_args, size_t nrun,

@@ -89,6 +89,13 @@ static const bad_input cases[] = {
       NULL}, NULL, 2, "--num-it"},
     {{"find-lr", "--problem", "linreg", "--optimizer", "sgd", "--lr", "1", "--log-every", "3", "--output", "@OUT",
       NULL}, NULL, 2, "--log-every"},
+    /* sweep's schedule flags are train's */
+    {{"sweep", "--problem", "linreg", "--optimizer", "sgd", "--lr-grid", "1e-3:1:3", "--schedule", "warp",
+      "--output", "@OUT", NULL}, NULL, 2, "warp"},
+    {{"sweep", "--problem", "linreg", "--optimizer", "sgd", "--lr-grid", "1e-3:1:3", "--eta-min", "0.1",
+      "--output", "@OUT", NULL}, NULL, 2, "--eta-min"},
+    {{"sweep", "--problem", "linreg", "--optimizer", "sgd", "--lr-grid", "1e-3:1:3", "--schedule", "cosine",
+      "--t-max", "-3", "--output", "@OUT", NULL}, NULL, 2, "--t-max"},
     /* the command itself */
     {{"trian", "--output", "@OUT", NULL}, NULL, 2, "trian"},
 };

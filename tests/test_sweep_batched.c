@@ -107,6 +107,89 @@ Test(sweep_batched, equals_the_sweep_run_one_by_one_but_for_seconds)
     free(dir);
 }
 
+#define SCHEDULED_FLAGS                                                                       \
+    "sweep", "--problem", "fmnist-softmax", "--train-size", "300", "--epochs", "4",            \
+        "--batch-size", "50", "--optimizer", "sgd", "--momentum", "0.9", "--lr-grid",          \
+        "1e-2:100:5"
+
+/* lr_now / lr of every row: the factor the schedule had reached. */
+static size_t distinct_factors(const char *csv, double *factor, size_t max)
+{
+    size_t n = 0;
+    for (const char *line = strchr(csv, '\n') + 1; *line; line = strchr(line, '\n') + 1) {
+        const char *c = line;
+        for (int k = 0; k < 5; k++) /* run_id,run,problem,optimizer,schedule, then lr */
+            c = strchr(c, ',') + 1;
+        double lr = strtod(c, NULL);
+        for (int k = 0; k < 4; k++) /* lr,seed,epoch,step, then lr_now */
+            c = strchr(c, ',') + 1;
+        double f = strtod(c, NULL) / lr;
+        bool seen = false;
+        for (size_t i = 0; i < n; i++)
+            seen = seen || factor[i] == f;
+        if (!seen && n < max)
+            factor[n++] = f;
+    }
+    return n;
+}
+
+Test(sweep_batched, a_scheduled_sweep_equals_its_runs_one_by_one_each_lane_its_own_schedule)
+{
+    if (!have_data())
+        cr_skip_test("Fashion-MNIST is not installed");
+    if (!lr_cpu_has_avx2_fma())
+        cr_skip_test("no AVX2+FMA on this CPU");
+    /* 5 rates in passes of 3 + 2 lanes. plateau: a state per lane, fed that lane's test_loss (at
+     * 0.1 it halves the rate twice, at 0.01 and 1 never, all in one pass);
+     * cosine behind a warmup: a closed form from each lane's rate */
+    static const char *const schedules[][9] = {
+        {"--schedule", "plateau", "--patience", "0", "--factor", "0.5", NULL},
+        {"--schedule", "cosine", "--t-max", "20", "--eta-min", "1e-4", "--warmup-steps", "5", NULL},
+    };
+    char *dir = make_temp_dir();
+    for (size_t k = 0; k < 2; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "b%zu.csv", k);
+        char *b = path_in(dir, name);
+        snprintf(name, sizeof name, "s%zu.csv", k);
+        char *s = path_in(dir, name);
+        const char *batched[40] = {SCHEDULED_FLAGS, "--batched", "--lanes", "3", "-j", "2",
+                                   "--output", b};
+        const char *single[40] = {SCHEDULED_FLAGS, "-j", "2", "--output", s};
+        size_t nb = 0, ns = 0;
+        while (batched[nb])
+            nb++;
+        while (single[ns])
+            ns++;
+        for (const char *const *w = schedules[k]; *w; w++)
+            batched[nb++] = single[ns++] = *w;
+        lr_cmd_result rb = run_lrlab(batched, NULL), rs = run_lrlab(single, NULL);
+        cr_assert_eq(rb.status, 0, "%s", rb.err);
+        cr_assert_eq(rs.status, 0, "%s", rs.err);
+        char *tb = slurp(b), *ts = slurp(s);
+        cr_assert(tb && ts);
+        char *cb = without_column(tb, "seconds"), *cs = without_column(ts, "seconds");
+        cr_assert_str_eq(cb, cs, "schedule %s", schedules[k][1]);
+        cr_assert(strstr(tb, schedules[k][1]), "the schedule column names %s", schedules[k][1]);
+        if (k == 0) {
+            double f[16];
+            cr_assert_geq(distinct_factors(tb, f, 16), 2, "the lanes' plateaus should differ");
+        }
+        free(cb);
+        free(cs);
+        free(tb);
+        free(ts);
+        cmd_result_free(&rb);
+        cmd_result_free(&rs);
+        remove(b);
+        remove(s);
+        free(b);
+        free(s);
+    }
+    rmdir(dir);
+    free(dir);
+}
+
 /* Exit 2, the message, and no output file. */
 static void refused(const char *const *argv, const char *out, const char *const *env,
                     const char *message)

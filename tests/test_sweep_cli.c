@@ -658,7 +658,9 @@ static int run_script(const char *const *argv, const char *parallel_home)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-Test(sweep_cli, plan_run_by_gnu_parallel_and_merged_equals_the_built_in_sweep)
+/* The linreg_cv sweep with `extra` words: planned, run by GNU parallel and merged, equals the
+ * built-in sweep (and its summary) but for seconds. */
+static void plan_and_merge_equal_the_built_in_sweep(const char *const *extra)
 {
     if (system("command -v parallel >/dev/null 2>&1") != 0)
         cr_skip_test("GNU parallel is not installed");
@@ -667,7 +669,8 @@ Test(sweep_cli, plan_run_by_gnu_parallel_and_merged_equals_the_built_in_sweep)
          *home = path_in(dir, "home");
     args a = {0}, s = {0};
     linreg_cv(&a);
-    add(&a, "--vary", "momentum:0.5:0.9", NULL);
+    for (; *extra; extra++)
+        add(&a, *extra, NULL);
     add(&s, "-j", "2", "--plan-dir", runs, "--", NULL);
     for (int i = 1; i < a.n; i++) /* the sweep's flags, without the word "sweep" */
         add(&s, a.w[i], NULL);
@@ -698,6 +701,38 @@ Test(sweep_cli, plan_run_by_gnu_parallel_and_merged_equals_the_built_in_sweep)
     free(runs);
     free(home);
     free(dir);
+}
+
+Test(sweep_cli, plan_run_by_gnu_parallel_and_merged_equals_the_built_in_sweep)
+{
+    static const char *const vary[] = {"--vary", "momentum:0.5:0.9", NULL};
+    plan_and_merge_equal_the_built_in_sweep(vary);
+}
+
+Test(sweep_cli, a_scheduled_plan_merged_equals_the_built_in_scheduled_sweep)
+{
+    /* a list value (--milestones) and a warmup in front: every schedule word must reach the plan */
+    static const char *const sched[] = {"--schedule", "multistep", "--milestones", "8,14",
+                                        "--gamma", "0.5", "--warmup-steps", "4", NULL};
+    char *dir = make_temp_dir();
+    args p = {0};
+    linreg_cv(&p);
+    for (const char *const *w = sched; *w; w++)
+        add(&p, *w, NULL);
+    add(&p, "--plan", "--plan-dir", dir, NULL);
+    lr_cmd_result r = run_ok(&p);
+    cr_assert_eq(count_lines(r.out), 24);
+    for (const char *line = r.out; *line; line = strchr(line, '\n') + 1) {
+        size_t len = strcspn(line, "\n");
+        char *one = strndup(line, len);
+        cr_assert(strstr(one, " --schedule multistep --warmup-steps 4 --milestones 8,14 --gamma 0.5 "),
+                  "the schedule is not in: %s", one);
+        free(one);
+    }
+    cmd_result_free(&r);
+    remove_tree(dir);
+    free(dir);
+    plan_and_merge_equal_the_built_in_sweep(sched);
 }
 
 Test(sweep_cli, merge_of_an_incomplete_plan_writes_nothing)
@@ -733,6 +768,180 @@ Test(sweep_cli, merge_of_an_incomplete_plan_writes_nothing)
     free(out);
     free(runs);
     free(dir);
+}
+
+/* ---- Schedules -------------------------------------------------------------------------------- */
+
+/* Data line `row` (0-based, header excluded) of csv: `count` cells from cell `from`, as text. */
+static char *cells_of(const char *csv, size_t row, int from, int count)
+{
+    const char *s = strchr(csv, '\n') + 1;
+    for (size_t r = 0; r < row; r++)
+        s = strchr(s, '\n') + 1;
+    for (int c = 0; c < from; c++)
+        s += strcspn(s, ",\n") + 1;
+    const char *e = s;
+    for (int c = 0; c < count; c++)
+        e += strcspn(e, ",\n") + (c + 1 < count);
+    return strndup(s, (size_t)(e - s));
+}
+
+/* Every row of the sweep `words` (with --output) is the last row of `lrlab train` given the same
+ * flags, the row's --lr and, with folds, --folds K --fold F: byte for byte but for seconds. The
+ * train flags are `train` (the sweep's flags that are train flags). Returns the sweep's file. */
+static char *rows_are_train_runs(const args *sweep, const args *train, const char *out,
+                                 const char *const *lrs, size_t nlr, long folds)
+{
+    lr_cmd_result r = run_ok(sweep);
+    cmd_result_free(&r);
+    char *csv = must_slurp(out), *cs = without_seconds(csv);
+    size_t per = folds ? (size_t)folds : 1;
+    cr_assert_eq(count_lines(csv), 1 + nlr * per);
+    /* the train columns, then fold,val_loss when there are folds */
+    int ncells = column(csv, "dist") - column(csv, "problem") + 1 + (folds ? 2 : 0);
+    for (size_t i = 0; i < nlr * per; i++) {
+        args t = *train;
+        char fold[16];
+        snprintf(fold, sizeof fold, "%zu", i % per);
+        add(&t, "--lr", lrs[i / per], NULL);
+        if (folds) {
+            char k[16];
+            snprintf(k, sizeof k, "%ld", folds);
+            add(&t, "--folds", k, "--fold", fold, NULL);
+        }
+        lr_cmd_result tr = run_ok(&t);
+        char *ts = without_seconds(tr.out);
+        size_t last = count_lines(ts) - 2;
+        char *want = cells_of(ts, last, 0, ncells);
+        char *got = cells_of(cs, i, column(cs, "problem"), ncells);
+        cr_assert_str_eq(got, want, "run %zu", i);
+        free(want);
+        free(got);
+        free(ts);
+        cmd_result_free(&tr);
+    }
+    free(cs);
+    return csv;
+}
+
+Test(sweep_cli, a_scheduled_sweep_row_is_the_train_run_with_that_schedule_from_its_rate)
+{
+    char *dir = make_temp_dir(), *out = path_in(dir, "q.csv");
+    /* the ends of a two-point grid are exact, so the train commands can be typed by hand */
+    static const char *const lrs[] = {"0.01", "0.5"};
+    args s = {0}, t = {0};
+    add(&s, "sweep", "--lr-grid", "0.01:0.5:2", "--output", out, NULL);
+    add(&t, "train", NULL);
+    const char *common[] = {"--problem", "quadratic", "--dim", "4", "--optimizer", "adam", "--steps",
+                            "30", "--schedule", "cosine", "--t-max", "25", "--eta-min", "1e-3",
+                            "--warmup-steps", "5", NULL};
+    for (const char *const *w = common; *w; w++) {
+        add(&s, *w, NULL);
+        add(&t, *w, NULL);
+    }
+    char *csv = rows_are_train_runs(&s, &t, out, lrs, 2, 0), buf[64];
+    for (size_t i = 0; i < 2; i++) {
+        cr_assert_str_eq(cell(csv, i, column(csv, "schedule"), buf, sizeof buf), "cosine");
+        /* 5 warmup steps, then cosine step 25 = T_max: the minimum */
+        cr_assert_eq(cell_number(csv, i, "lr_now"), 1e-3, "run %zu", i);
+    }
+    free(csv);
+    remove_tree(dir);
+    free(out);
+    free(dir);
+}
+
+Test(sweep_cli, a_plateau_schedule_runs_per_fold_fed_by_that_fold)
+{
+    char *dir = make_temp_dir(), *out = path_in(dir, "p.csv");
+    static const char *const lrs[] = {"0.01", "0.5"};
+    args s = {0}, t = {0};
+    add(&s, "sweep", "--lr-grid", "0.01:0.5:2", "--folds", "2", "--output", out, NULL);
+    add(&t, "train", NULL);
+    const char *common[] = {"--problem", "linreg", "--samples", "120", "--features", "5",
+                            "--optimizer", "sgd", "--epochs", "6", "--batch-size", "16",
+                            "--schedule", "plateau", "--patience", "0", "--factor", "0.5", NULL};
+    for (const char *const *w = common; *w; w++) {
+        add(&s, *w, NULL);
+        add(&t, *w, NULL);
+    }
+    char *csv = rows_are_train_runs(&s, &t, out, lrs, 2, 2), buf[64];
+    /* the point at 0.5 plateaus on both folds: the schedule acted, not just its name */
+    for (size_t i = 0; i < 4; i++)
+        cr_assert_str_eq(cell(csv, i, column(csv, "schedule"), buf, sizeof buf), "plateau");
+    cr_assert_lt(cell_number(csv, 2, "lr_now"), 0.5);
+    cr_assert_lt(cell_number(csv, 3, "lr_now"), 0.5);
+    free(csv);
+    remove_tree(dir);
+    free(out);
+    free(dir);
+}
+
+Test(sweep_cli, a_scheduled_sweep_resumes_and_another_schedule_is_another_sweep)
+{
+    char *dir = make_temp_dir(), *out = path_in(dir, "r.csv"), *ref = path_in(dir, "ref.csv");
+    args a = {0}, part, full, other = {0}, none = {0}, reordered = {0};
+    add(&a, "sweep", "--problem", "quadratic", "--dim", "3", "--optimizer", "sgd", "--lr-grid",
+        "0.05:0.8:4", "--steps", "20", "--schedule", "step", "--step-size", "5", "--gamma", "0.5",
+        NULL);
+    part = full = a;
+    add(&part, "--shard", "1/2", "--output", out, NULL);
+    add(&full, "--output", out, NULL);
+    add(&a, "--output", ref, NULL);
+    lr_cmd_result r = run_ok(&part);
+    cmd_result_free(&r);
+    r = run_ok(&full);
+    cr_assert_not_null(strstr(r.err, "4 of 4 runs"), "%s", r.err);
+    cr_assert_not_null(strstr(r.err, "(2 new)"), "%s", r.err);
+    cmd_result_free(&r);
+    r = run_ok(&a);
+    cmd_result_free(&r);
+    char *x = must_slurp(out), *y = must_slurp(ref);
+    char *xs = without_seconds(x), *ys = without_seconds(y);
+    cr_assert_str_eq(xs, ys, "resumed and fresh scheduled sweeps differ");
+    /* the same flags in another order are the same runs */
+    add(&reordered, "sweep", "--gamma", "0.5", "--schedule", "step", "--steps", "20",
+        "--step-size", "5", "--optimizer", "sgd", "--problem", "quadratic", "--lr-grid",
+        "0.05:0.8:4", "--dim", "3", "--output", out, NULL);
+    r = run_ok(&reordered);
+    cr_assert_not_null(strstr(r.err, "(0 new)"), "%s", r.err);
+    cmd_result_free(&r);
+    /* another schedule value, or no schedule: other run ids, so the file is refused, untouched */
+    add(&other, "sweep", "--problem", "quadratic", "--dim", "3", "--optimizer", "sgd", "--lr-grid",
+        "0.05:0.8:4", "--steps", "20", "--schedule", "step", "--step-size", "5", "--gamma", "0.25",
+        "--output", out, NULL);
+    add(&none, "sweep", "--problem", "quadratic", "--dim", "3", "--optimizer", "sgd", "--lr-grid",
+        "0.05:0.8:4", "--steps", "20", "--output", out, NULL);
+    const args *refused[] = {&other, &none};
+    for (size_t k = 0; k < 2; k++) {
+        r = run_lrlab(refused[k]->w, NULL);
+        cr_assert_eq(r.status, 2, "case %zu: %s", k, r.err);
+        cr_assert_not_null(strstr(r.err, "is not a run of this sweep"), "%s", r.err);
+        cmd_result_free(&r);
+        char *after = must_slurp(out);
+        cr_assert_str_eq(after, x);
+        free(after);
+    }
+    free(x);
+    free(y);
+    free(xs);
+    free(ys);
+    remove_tree(dir);
+    free(out);
+    free(ref);
+    free(dir);
+}
+
+Test(sweep_cli, help_lists_the_schedule_flags)
+{
+    static const char *const help[] = {"sweep", "--help", NULL};
+    lr_cmd_result r = run_lrlab(help, NULL);
+    cr_assert_eq(r.status, 0);
+    static const char *const flags[] = {"--schedule NAME", "--warmup-steps W", "--t-max T",
+                                        "--milestones", "--patience P", "--plateau-eps EPS"};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        cr_assert_not_null(strstr(r.out, flags[i]), "no %s in sweep --help", flags[i]);
+    cmd_result_free(&r);
 }
 
 /* ---- Bad input ------------------------------------------------------------------------------- */
@@ -784,6 +993,23 @@ Test(sweep_cli, bad_input_exits_2_with_a_message_and_writes_nothing)
         {{"--lr-grid", "1e-3:1:3", "--plan", "--plan-dir", "d", "--merge", "d"}, "exclude"},
         {{"--lr-grid", "1e-3:1:3", "--epochs", "0"}, "--epochs"},
         {{"--lr-grid", "1e-300:1:100000", "--seeds", "2"}, "more than 100000 runs"},
+        /* schedules: as lrlab train checks them, plus the two that ignore the sweep's rates */
+        {{"--lr-grid", "1e-3:1:3", "--schedule", "warp"}, "--schedule: unknown schedule 'warp'"},
+        {{"--lr-grid", "1e-3:1:3", "--t-max", "10"}, "--t-max needs --schedule NAME"},
+        {{"--lr-grid", "1e-3:1:3", "--schedule", "cosine"}, "--t-max is required for --schedule cosine"},
+        {{"--lr-grid", "1e-3:1:3", "--schedule", "cosine", "--t-max", "0"}, "--t-max: must be"},
+        {{"--lr-grid", "1e-3:1:3", "--schedule", "cosine", "--t-max", "9", "--patience", "2"},
+         "--patience does not apply to --schedule cosine"},
+        {{"--lr-grid", "1e-3:1:3", "--schedule", "step", "--step-size", "2", "--gamma", "-1"},
+         "--gamma: must be"},
+        {{"--lr-grid", "1e-3:1:3", "--schedule", "plateau", "--plateau-eps", "-1"}, "--plateau-eps"},
+        {{"--lr-grid", "1e-3:1:3", "--schedule", "plateau", "--eps", "1e-3"}, "--plateau-eps in lrlab sweep"},
+        {{"--lr-grid", "1e-3:1:3", "--schedule", "cosine", "--t-max", "9", "--warmup-start-factor",
+          "0.5"}, "--warmup-start-factor needs --warmup-steps"},
+        {{"--lr-grid", "1e-3:1:3", "--schedule", "onecycle", "--max-lr", "1", "--total-steps", "99"},
+         "--schedule onecycle sets its own rates"},
+        {{"--lr-grid", "1e-3:1:3", "--schedule", "cyclic", "--base-lr", "0.1", "--max-lr", "1"},
+         "--schedule cyclic sets its own rates"},
     };
     char *dir = make_temp_dir(), *out = path_in(dir, "bad.csv"), *sum = path_in(dir, "s.csv");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
