@@ -62,8 +62,8 @@ static const schedule_flag schedule_flag_table[] = {
      G(LR_SCHED_STEP) | G(LR_SCHED_MULTISTEP) | G(LR_SCHED_EXPONENTIAL) | G(LR_SCHED_CYCLIC), "G",
      "decay factor (0.1 step, multistep; required for exponential; 1.0 cyclic exp_range)", NULL},
     {"--decay-steps", "--decay-steps", LR_ARG_DOUBLE, F(decay_steps), true,
-     G(LR_SCHED_EXPONENTIAL) | G(LR_SCHED_INVERSE_TIME), "S",
-     "Keras decay_steps (required for inverse-time; 1 for exponential)", NULL},
+     G(LR_SCHED_EXPONENTIAL) | G(LR_SCHED_INVERSE_TIME) | G(LR_SCHED_POLYNOMIAL), "S",
+     "Keras decay_steps (required for inverse-time; 1 for exponential; makes polynomial Keras')", NULL},
     {"--decay-rate", "--decay-rate", LR_ARG_DOUBLE, F(decay_rate), true, G(LR_SCHED_INVERSE_TIME), "R",
      "Keras decay_rate (required)", NULL},
     {"--staircase", "--staircase", LR_ARG_FLAG, F(staircase), true,
@@ -71,6 +71,12 @@ static const schedule_flag schedule_flag_table[] = {
      NULL},
     {"--power", "--power", LR_ARG_DOUBLE, F(power), true, G(LR_SCHED_POLYNOMIAL), "P",
      "power of the polynomial (1.0)", NULL},
+    /* Keras' keyword, not --end-lr: find-lr's --end-lr is the end of its ramp, another meaning. */
+    {"--end-learning-rate", "--end-learning-rate", LR_ARG_DOUBLE, F(end_learning_rate), true,
+     G(LR_SCHED_POLYNOMIAL), "LR", "Keras PolynomialDecay's end rate (1e-4; needs --decay-steps)", NULL},
+    {"--cycle", "--cycle", LR_ARG_FLAG, F(cycle), true, G(LR_SCHED_POLYNOMIAL), NULL,
+     "Keras PolynomialDecay: restart over the next multiple of decay_steps (needs --decay-steps)",
+     NULL},
     {"--start-factor", "--start-factor", LR_ARG_DOUBLE, F(start_factor), true, G(LR_SCHED_LINEAR), "F",
      "factor at step 0 (1/3)", NULL},
     {"--end-factor", "--end-factor", LR_ARG_DOUBLE, F(end_factor), true, G(LR_SCHED_LINEAR), "F",
@@ -268,6 +274,27 @@ static int check_required(const char *cmd, const lr_arg *args, size_t nargs, con
     return 0;
 }
 
+/* polynomial is PolynomialLR (--total-iters) or, with --decay-steps, Keras PolynomialDecay
+ * (--end-learning-rate, --cycle): flags of one form do not apply to the other. */
+static int check_keras_polynomial(const char *cmd, const lr_arg *args, size_t nargs, const lr_schedule_flags *sf)
+{
+    bool keras = GIVEN_FIELD(decay_steps);
+    if (keras && GIVEN_FIELD(total_iters)) {
+        lr_errorf(cmd, "--total-iters does not apply with --decay-steps (Keras PolynomialDecay decays over "
+                       "decay_steps; PolynomialLR over total_iters: give one)");
+        return -1;
+    }
+    if (!keras && GIVEN_FIELD(end_learning_rate)) {
+        lr_errorf(cmd, "--end-learning-rate needs --decay-steps (Keras PolynomialDecay; PolynomialLR ends at 0)");
+        return -1;
+    }
+    if (!keras && GIVEN_FIELD(cycle)) {
+        lr_errorf(cmd, "--cycle needs --decay-steps (Keras PolynomialDecay; PolynomialLR does not cycle)");
+        return -1;
+    }
+    return 0;
+}
+
 /* Flags that belong to the name but not to the other choices made. */
 static int check_combinations(const char *cmd, const lr_arg *args, size_t nargs, const lr_schedule_flags *sf,
                               const lr_schedule *cfg)
@@ -294,6 +321,8 @@ static int check_combinations(const char *cmd, const lr_arg *args, size_t nargs,
         lr_errorf(cmd, "--gamma applies to --mode exp_range only");
         return -1;
     }
+    if (cfg->kind == LR_SCHED_POLYNOMIAL && check_keras_polynomial(cmd, args, nargs, sf) != 0)
+        return -1;
     if (GIVEN(warmup_start_factor) && !GIVEN(warmup_steps)) {
         lr_errorf(cmd, "--warmup-start-factor needs --warmup-steps");
         return -1;
@@ -352,6 +381,9 @@ static lr_schedule config_from_flags(const lr_arg *args, size_t nargs, const lr_
     }
     /* The momentum column is asked for; PyTorch's default (True) cycles it either way. */
     cfg.cycle_momentum = GIVEN_FIELD(cycle_momentum);
+    /* Keras' decay_steps turns PolynomialLR into PolynomialDecay, as it turns ExponentialLR into
+     * ExponentialDecay (where decay_steps = 1 is PyTorch's, so no switch is needed there). */
+    cfg.keras = kind == LR_SCHED_POLYNOMIAL && GIVEN_FIELD(decay_steps);
     if (sf->use == LR_SCHEDULE_FOR_TRAIN)
         cfg.lr = base_lr;
     else if (kind == LR_SCHED_CYCLIC && !GIVEN_FIELD(lr))

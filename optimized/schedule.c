@@ -106,6 +106,27 @@ LR_INLINE __m256d decay_power4(const lr_schedule *s, __m256d t)
 }
 /* end */
 
+/* doc:schedule-table-keras-polynomial */
+/* Keras PolynomialDecay, lane-wise: the cycle count k of each lane by the reference's operations
+ * (lr_polynomial_cycles), so 1 - p is bitwise the reference's and only the power differs. */
+LR_INLINE __m256d keras_polynomial4(const lr_schedule *s, __m256d t)
+{
+    __m256d D = _mm256_set1_pd(s->decay_steps), q;
+    if (s->cycle) {
+        __m256d k = _mm256_max_pd(_mm256_ceil_pd(_mm256_div_pd(t, D)), _mm256_set1_pd(1.0));
+        __m256d short_ = _mm256_cmp_pd(_mm256_mul_pd(D, k), t, _CMP_LT_OQ);
+        k = _mm256_blendv_pd(k, _mm256_add_pd(k, _mm256_set1_pd(1.0)), short_);
+        __m256d Dk = _mm256_mul_pd(D, k);
+        q = _mm256_div_pd(_mm256_sub_pd(Dk, t), Dk);
+    } else {
+        q = _mm256_div_pd(_mm256_sub_pd(D, _mm256_min_pd(t, D)), D);
+    }
+    __m256d g = Sleef_powd4_u10avx2(q, _mm256_set1_pd(s->power));
+    __m256d end = _mm256_set1_pd(s->end_learning_rate);
+    return _mm256_add_pd(_mm256_mul_pd(_mm256_set1_pd(s->lr - s->end_learning_rate), g), end);
+}
+/* end */
+
 /* Rates that are a function of t alone: exponential, polynomial, linear, inverse-time. */
 LR_INLINE __m256d direct4(const lr_schedule *s, __m256d t)
 {
@@ -117,6 +138,8 @@ LR_INLINE __m256d direct4(const lr_schedule *s, __m256d t)
     /* end */
     /* doc:schedule-table-polynomial */
     case LR_SCHED_POLYNOMIAL: {
+        if (s->keras)
+            return keras_polynomial4(s, t);
         __m256d q = _mm256_div_pd(_mm256_sub_pd(T, _mm256_min_pd(t, T)), T);
         return _mm256_mul_pd(base, Sleef_powd4_u10avx2(q, _mm256_set1_pd(s->power)));
     }

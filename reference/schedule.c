@@ -1,6 +1,6 @@
 /* C07-C15 closed forms: the rate (and momentum) in force at step t for every closed-form schedule,
- * with PyTorch 1.13's semantics, and the reference table generator. This is the specification
- * that optimized/schedule.c must match within the ULP bounds stated in lrlab/schedule.h. */
+ * with PyTorch 1.13's semantics (Keras' for its decays), and the reference table generator. This
+ * is the specification that optimized/schedule.c must match within the bounds of lrlab/schedule.h. */
 #include <math.h>
 
 #include "lrlab/schedule.h"
@@ -76,6 +76,35 @@ static double polynomial_lr(const lr_schedule *s, long t)
     long m = t < s->total_iters ? t : s->total_iters;
     double q = (double)(s->total_iters - m) / (double)s->total_iters;
     return s->lr * pow(q, s->power);
+}
+
+/* end */
+
+/* doc:schedule-keras-polynomial */
+/* C10 Keras PolynomialDecay (Keras 3, keras/src/optimizers/schedules/learning_rate_schedule.py):
+ *   (initial - end) * (1 - p)^power + end,  p = min(t, D) / D,  or with cycle p = t / (D k).
+ * 1 - p is formed as (D - min(t, D)) / D and (D k - t) / (D k): the subtraction is exact for whole
+ * steps up to D (Keras' 1 - t/D rounds twice and cancels near the end of the decay). */
+double lr_polynomial_cycles(const lr_schedule *s, long t)
+{
+    double x = (double)t, D = s->decay_steps;
+    double k = fmax(ceil(x / D), 1.0); /* Keras: 1 at step 0 */
+    if (D * k < x)                     /* the quotient rounded down onto a whole number */
+        k += 1.0;
+    return k;
+}
+
+static double keras_polynomial_lr(const lr_schedule *s, long t)
+{
+    double x = (double)t, D = s->decay_steps, q;
+    if (s->cycle) {
+        double Dk = D * lr_polynomial_cycles(s, t);
+        q = (Dk - x) / Dk;
+    } else {
+        q = (D - fmin(x, D)) / D;
+    }
+    double g = pow(q, s->power);
+    return (s->lr - s->end_learning_rate) * g + s->end_learning_rate;
 }
 
 /* end */
@@ -246,7 +275,7 @@ double lr_schedule_lr(const lr_schedule *s, long t)
     case LR_SCHED_STEP: return step_lr(s, t);
     case LR_SCHED_MULTISTEP: return multistep_lr(s, t);
     case LR_SCHED_EXPONENTIAL: return exponential_lr(s, t);
-    case LR_SCHED_POLYNOMIAL: return polynomial_lr(s, t);
+    case LR_SCHED_POLYNOMIAL: return s->keras ? keras_polynomial_lr(s, t) : polynomial_lr(s, t);
     case LR_SCHED_LINEAR: return linear_lr(s, t);
     case LR_SCHED_INVERSE_TIME: return inverse_time_lr(s, t);
     case LR_SCHED_COSINE: return cosine_lr(s, t);

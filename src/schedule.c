@@ -82,6 +82,9 @@ lr_schedule lr_schedule_defaults(lr_schedule_kind kind)
         .decay_steps = 1.0,
         .decay_rate = NAN,
         .power = 1.0,
+        .keras = false,
+        .end_learning_rate = 1e-4, /* Keras PolynomialDecay */
+        .cycle = false,
         .start_factor = 1.0 / 3,
         .end_factor = 1.0,
         .T_max = LR_REQUIRED,
@@ -114,6 +117,7 @@ lr_schedule lr_schedule_defaults(lr_schedule_kind kind)
         s.gamma = NAN;
         break;
     case LR_SCHED_INVERSE_TIME:
+    case LR_SCHED_POLYNOMIAL: /* required by Keras' PolynomialDecay; PolynomialLR ignores it */
         s.decay_steps = NAN;
         break;
     case LR_SCHED_CYCLIC:
@@ -158,6 +162,29 @@ static int check_whole(lr_config_error *err, const char *field, long v, long lo)
     return 0;
 }
 
+/* Keras 3's PolynomialDecay raises only for decay_steps <= 0; the rest keeps every rate finite and
+ * non-negative. */
+static int validate_keras_polynomial(const lr_schedule *s, lr_config_error *err)
+{
+    if (check_real(err, "decay_steps", s->decay_steps, 0.0))
+        return -1;
+    if (s->decay_steps == 0.0)
+        return lr_config_fail(err, "decay_steps", "must be > 0 (Keras: Argument `decay_steps` must be > 0)");
+    /* The cycle count k = ceil(t / decay_steps) must stay below 2^53 for every step t <= 2^52, where
+     * k + 1 still differs from k (lr_polynomial_cycles raises k by one). */
+    if (s->cycle && s->decay_steps < 1.0)
+        return lr_config_fail(err, "decay_steps", "must be >= 1 with cycle, got %.17g (shorter cycles than a "
+                                                  "step count past 2^53 at late steps)", s->decay_steps);
+    if (check_real(err, "end_learning_rate", s->end_learning_rate, 0.0))
+        return -1;
+    if (check_real(err, "power", s->power, -INFINITY))
+        return -1;
+    if (s->power < 0.0)
+        return lr_config_fail(err, "power", "must be >= 0, got %.17g (Keras accepts it, then raises 0 to it "
+                                            "at decay_steps: inf)", s->power);
+    return 0;
+}
+
 static int validate_decays(const lr_schedule *s, lr_config_error *err)
 {
     switch (s->kind) {
@@ -190,6 +217,8 @@ static int validate_decays(const lr_schedule *s, lr_config_error *err)
             return lr_config_fail(err, "decay_steps", "must be > 0");
         return 0;
     case LR_SCHED_POLYNOMIAL:
+        if (s->keras)
+            return validate_keras_polynomial(s, err);
         if (check_whole(err, "total_iters", s->total_iters, 1))
             return -1;
         return check_real(err, "power", s->power, 0.0);
@@ -405,6 +434,8 @@ double lr_schedule_scale(const lr_schedule *s)
         return s->max_lr;
     case LR_SCHED_ONECYCLE:
         return fmax(s->max_lr, s->max_lr / s->div_factor);
+    case LR_SCHED_POLYNOMIAL:
+        return s->keras ? fmax(s->lr, s->end_learning_rate) : s->lr;
     default:
         return s->lr;
     }
@@ -413,8 +444,11 @@ double lr_schedule_scale(const lr_schedule *s)
 unsigned lr_schedule_table_ulp_bound(const lr_schedule *s, bool momentum)
 {
     switch (s->kind) {
-    case LR_SCHED_EXPONENTIAL:
     case LR_SCHED_POLYNOMIAL:
+        if (s->keras)
+            return momentum ? LR_TABLE_ULP_EXACT : LR_TABLE_ULP_POLY_END;
+        return momentum ? LR_TABLE_ULP_EXACT : LR_TABLE_ULP_POW;
+    case LR_SCHED_EXPONENTIAL:
         return momentum ? LR_TABLE_ULP_EXACT : LR_TABLE_ULP_POW;
     case LR_SCHED_COSINE:
     case LR_SCHED_COSINE_RESTARTS:
@@ -428,6 +462,16 @@ unsigned lr_schedule_table_ulp_bound(const lr_schedule *s, bool momentum)
     default:
         return LR_TABLE_ULP_EXACT;
     }
+}
+
+double lr_schedule_table_ulp_floor(const lr_schedule *s, bool momentum)
+{
+    if (momentum)
+        return s->max_momentum;
+    double floor = lr_schedule_scale(s) * DBL_MIN;
+    if (s->kind == LR_SCHED_POLYNOMIAL && s->keras)
+        floor = fmax(floor, s->end_learning_rate);
+    return floor;
 }
 
 double lr_ulp_error(double x, double ref, double floor)

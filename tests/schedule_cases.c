@@ -27,6 +27,20 @@ static double random_gamma(lr_test_rng *r)
     return 1.0 - rng_log_uniform(r, 1e-6, 0.5);
 }
 
+/* Keras PolynomialDecay: whole or fractional decay_steps; decaying to 0 or to a smaller end, or
+ * rising to a larger one; cycling half of the time. */
+static void random_keras_polynomial(lr_test_rng *r, lr_schedule *s)
+{
+    double u = rng_uniform(r);
+    s->keras = true;
+    s->cycle = coin(r, 0.5);
+    s->decay_steps = coin(r, 0.6) ? (double)log_long(r, 1, 1e6) : rng_log_uniform(r, s->cycle ? 1.0 : 0.05, 1e4);
+    s->end_learning_rate = u < 0.1   ? 0.0
+                           : u < 0.2 ? s->lr
+                           : u < 0.7 ? s->lr * rng_log_uniform(r, 1e-4, 1.0)
+                                     : s->lr * rng_log_uniform(r, 1.0, 1e3);
+}
+
 static void random_decay_params(lr_test_rng *r, lr_schedule *s)
 {
     switch (s->kind) {
@@ -54,6 +68,8 @@ static void random_decay_params(lr_test_rng *r, lr_schedule *s)
     case LR_SCHED_POLYNOMIAL:
         s->total_iters = log_long(r, 1, 1e6);
         s->power = coin(r, 0.1) ? 0.0 : coin(r, 0.1) ? rng_range(r, 10, 80) : rng_range(r, 0.1, 4.0);
+        if (coin(r, 0.5))
+            random_keras_polynomial(r, s);
         break;
     case LR_SCHED_LINEAR:
         s->start_factor = rng_range(r, 1e-3, 1.0);

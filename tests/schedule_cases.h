@@ -8,7 +8,7 @@
 
 /* A valid schedule of that kind (closed-form kinds and plateau), parameters spread over several
  * orders of magnitude, with edge values (gamma 0 or 1, power 0, T_mult 1, step_size_down 0, ...)
- * mixed in. Aborts the test if validation rejects what it drew (a bug in the generator). */
+ * mixed in; polynomial is Keras' PolynomialDecay half of the time (rising, cycling, end = lr). Aborts the test if validation rejects what it drew (a bug in the generator). */
 lr_schedule random_schedule(lr_test_rng *r, lr_schedule_kind kind);
 
 /* A step in [0, LR_SCHEDULE_MAX_STEP - room]: small, medium or huge. */

@@ -152,6 +152,8 @@ static const sched_case closed_cases[] = {
     {"exponential", {"--gamma", "0.9"}},
     {"exponential", {"--gamma", "0.5", "--decay-steps", "4", "--staircase"}},
     {"polynomial", {"--total-iters", "10", "--power", "2"}},
+    {"polynomial", {"--decay-steps", "6", "--end-learning-rate", "0.02", "--power", "0.5", "--cycle"}},
+    {"polynomial", {"--decay-steps", "4.5", "--warmup-steps", "3"}},
     {"linear", {"--start-factor", "0.25", "--end-factor", "0.75", "--total-iters", "8"}},
     {"inverse-time", {"--decay-steps", "3", "--decay-rate", "0.5", "--staircase"}},
     {"cosine", {"--t-max", "7", "--eta-min", "0.01"}},
@@ -517,7 +519,8 @@ Test(train_schedule, help_names_each_flag_once)
         strcpy(names[n++], name);
     }
     const char *want[] = {"--schedule", "--plateau-eps", "--eps", "--lr", "--steps", "--warmup-steps", "--t-max",
-                          "--total-steps", "--cycle-momentum"};
+                          "--total-steps", "--cycle-momentum", "--decay-steps",
+                          "--end-learning-rate", "--cycle"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         int found = 0;
         for (int j = 0; j < n; j++)

@@ -240,6 +240,37 @@ Test(schedule_cli, values_pytorch_fails_on_later)
         "--step-size-up", "1", "--mode", "triangular2", "--steps", "2049");
 }
 
+/* Keras PolynomialDecay (polynomial with --decay-steps): Keras' own ValueError, the values that make
+ * its formula meaningless, and the flags of one form given to the other. */
+Test(schedule_cli, bad_keras_polynomial)
+{
+#define KP "--name", "polynomial", "--lr", "0.1", "--steps", "5"
+    BAD("--decay-steps: must be > 0", KP, "--decay-steps", "0");
+    BAD("--decay-steps: must be >= 0, got -2", KP, "--decay-steps", "-2");
+    BAD("--decay-steps: is required (got nan)", KP, "--decay-steps", "nan");
+    BAD("--decay-steps: must be a finite number, got inf", KP, "--decay-steps", "inf");
+    BAD("--decay-steps: not a number: '10x'", KP, "--decay-steps", "10x");
+    BAD("--decay-steps: must be >= 1 with cycle", KP, "--decay-steps", "0.5", "--cycle");
+    BAD("--end-learning-rate: must be >= 0, got -0.01", KP, "--decay-steps", "10", "--end-learning-rate",
+        "-0.01");
+    BAD("--end-learning-rate: must be a finite number, got inf", KP, "--decay-steps", "10",
+        "--end-learning-rate", "inf");
+    BAD("--end-learning-rate: is required (got nan)", KP, "--decay-steps", "10", "--end-learning-rate", "nan");
+    BAD("--power: must be >= 0, got -1 (Keras accepts it, then raises 0 to it", KP, "--decay-steps", "10",
+        "--power", "-1");
+    BAD("--power: must be a finite number, got inf", KP, "--decay-steps", "10", "--power", "inf");
+    BAD("--end-learning-rate needs --decay-steps", KP, "--end-learning-rate", "0.01");
+    BAD("--cycle needs --decay-steps", KP, "--cycle");
+    BAD("--cycle takes no value", KP, "--decay-steps", "10", "--cycle=1");
+    BAD("--total-iters does not apply with --decay-steps", KP, "--decay-steps", "10", "--total-iters", "10");
+    BAD("--staircase does not apply to --name polynomial", KP, "--decay-steps", "10", "--staircase");
+    BAD("--cycle does not apply to --name exponential", "--name", "exponential", "--lr", "1", "--steps", "5",
+        "--gamma", "0.5", "--decay-steps", "4", "--cycle");
+    BAD("--end-learning-rate does not apply to --name inverse-time", "--name", "inverse-time", "--lr", "1",
+        "--steps", "5", "--decay-steps", "4", "--decay-rate", "1", "--end-learning-rate", "0.1");
+#undef KP
+}
+
 Test(schedule_cli, bad_metrics_files)
 {
     char *dir = make_temp_dir(), words[512], two[512], missing[512];

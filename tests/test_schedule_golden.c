@@ -1,5 +1,7 @@
 /* C07-C16 conformance: `lrlab schedule` reproduces the rates and momenta PyTorch 1.13 wrote
- * (tests/golden/schedule, from scripts/golden_schedules.py) within rtol 1e-9, row for row. */
+ * (tests/golden/schedule/index.txt, from scripts/golden_schedules.py) and Keras' PolynomialDecay
+ * formula evaluated exactly (index_keras.txt, from scripts/golden_keras_poly.py: TensorFlow is not
+ * available) within rtol 1e-9, row for row. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -69,7 +71,7 @@ static size_t compare_csv(const char *name, const char *got, const char *want)
                 cr_assert_eq(gv, wv, "%s: row %zu is step %g, golden step %g", name, rows, gv, wv);
             else
                 cr_assert(fabs(gv - wv) <= RTOL * fabs(wv), "%s: step %zu column %d: lrlab %.17g, "
-                          "PyTorch %.17g (rel. error %.3g > 1e-9)", name, rows, col, gv, wv,
+                          "golden %.17g (rel. error %.3g > 1e-9)", name, rows, col, gv, wv,
                           fabs(gv - wv) / fabs(wv));
             cr_assert_eq(*ge, *we, "%s: row %zu: different number of columns", name, rows);
             g = ge + 1, w = we + 1;
@@ -82,10 +84,15 @@ static size_t compare_csv(const char *name, const char *got, const char *want)
     return rows;
 }
 
-Test(schedule_golden, cli_reproduces_pytorch)
+typedef struct golden_totals {
+    size_t cases, rows, torch;
+} golden_totals;
+
+/* Runs every case of one index file. */
+static void run_index(const char *index_path, const char *writer, golden_totals *tot)
 {
-    FILE *index = fopen(GOLDEN_DIR "/index.txt", "r");
-    cr_assert_not_null(index, "missing %s/index.txt (scripts/golden_schedules.py writes it)", GOLDEN_DIR);
+    FILE *index = fopen(index_path, "r");
+    cr_assert_not_null(index, "missing %s (%s writes it)", index_path, writer);
     golden_case c;
     size_t cases = 0, rows = 0, torch = 0;
     while (next_case(index, &c)) {
@@ -103,9 +110,24 @@ Test(schedule_golden, cli_reproduces_pytorch)
         cmd_result_free(&r);
     }
     fclose(index);
-    cr_assert_geq(torch, 60, "at least 60 PyTorch configurations, found %zu", torch);
+    tot->cases += cases, tot->rows += rows, tot->torch += torch;
+}
+
+Test(schedule_golden, cli_reproduces_pytorch)
+{
+    golden_totals tot = {0, 0, 0};
+    run_index(GOLDEN_DIR "/index.txt", "scripts/golden_schedules.py", &tot);
+    cr_assert_geq(tot.torch, 60, "at least 60 PyTorch configurations, found %zu", tot.torch);
     cr_log_info("%zu golden cases (%zu from PyTorch's own schedulers), %zu rows within rtol 1e-9",
-                cases, torch, rows);
+                tot.cases, tot.torch, tot.rows);
+}
+
+Test(schedule_golden, cli_reproduces_keras_polynomial_decay)
+{
+    golden_totals tot = {0, 0, 0};
+    run_index(GOLDEN_DIR "/index_keras.txt", "scripts/golden_keras_poly.py", &tot);
+    cr_assert_geq(tot.cases, 10, "at least 10 Keras PolynomialDecay configurations, found %zu", tot.cases);
+    cr_log_info("%zu Keras PolynomialDecay cases, %zu rows within rtol 1e-9", tot.cases, tot.rows);
 }
 
 /* Every schedule name has golden data (the conformance test cannot skip one silently). */
@@ -123,4 +145,11 @@ Test(schedule_golden, every_schedule_is_covered)
     cr_assert_not_null(strstr(index, "--warmup-steps"));
     cr_assert_not_null(strstr(index, "--cycle-momentum"));
     free(index);
+    char *keras = slurp(GOLDEN_DIR "/index_keras.txt");
+    cr_assert_not_null(keras);
+    const char *needles[] = {"--name polynomial ", "--decay-steps", "--end-learning-rate", "--cycle",
+                             "--warmup-steps", "--power 0.5", "--power 2"};
+    for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++)
+        cr_assert_not_null(strstr(keras, needles[i]), "index_keras.txt has no case with %s", needles[i]);
+    free(keras);
 }

@@ -39,7 +39,7 @@ static void check_range(const lr_schedule *s, long t0, size_t n, bool misalign, 
     bool mom = lr_schedule_has_momentum(s);
     lr_schedule_table_ref(s, t0, n, ref, mom ? mref : NULL);
     lr_schedule_table_avx2(s, t0, n, avx, mom ? mavx : NULL);
-    double floor_lr = lr_schedule_scale(s) * DBL_MIN;
+    double floor_lr = lr_schedule_table_ulp_floor(s, false), floor_m = lr_schedule_table_ulp_floor(s, true);
     unsigned bound = lr_schedule_table_ulp_bound(s, false), mbound = lr_schedule_table_ulp_bound(s, true);
     for (size_t i = 0; i < n; i++) {
         double e = lr_ulp_error(avx[i], ref[i], floor_lr);
@@ -51,7 +51,7 @@ static void check_range(const lr_schedule *s, long t0, size_t n, bool misalign, 
         cr_assert(!isnan(ref[i]), "%s seed %llu: step %ld: the reference gave %g",
                   lr_schedule_name(s->kind), (unsigned long long)seed, t0 + (long)i, ref[i]);
         if (mom) {
-            double me = lr_ulp_error(mavx[i], mref[i], s->max_momentum);
+            double me = lr_ulp_error(mavx[i], mref[i], floor_m);
             if (me > st->worst_momentum)
                 st->worst_momentum = me;
             cr_assert(me <= mbound, "%s seed %llu: step %ld: momentum avx2 %.17g vs reference %.17g "
@@ -73,16 +73,20 @@ static void check_range(const lr_schedule *s, long t0, size_t n, bool misalign, 
     free(b4);
 }
 
-/* Sizes 0..300 (every size mod 4) and a few long ones; starts small, large and next to 2^52. */
-static void check_kind(lr_schedule_kind kind, uint64_t seed0)
+/* Sizes 0..300 (every size mod 4) and a few long ones; starts small, large and next to 2^52.
+ * keras_only: draws until that many Keras PolynomialDecay configurations were checked. */
+static void check_configs(lr_schedule_kind kind, uint64_t seed0, bool keras_only)
 {
     if (!lr_cpu_has_avx2_fma())
         cr_skip_test("no AVX2+FMA on this CPU");
     table_stats st = {0, 0};
-    for (int c = 0; c < CONFIGS_PER_KIND; c++) {
-        uint64_t seed = seed0 + (uint64_t)c;
+    for (int c = 0, seed_i = 0; c < CONFIGS_PER_KIND; seed_i++) {
+        uint64_t seed = seed0 + (uint64_t)seed_i;
         lr_test_rng r = {seed};
         lr_schedule s = random_schedule(&r, kind);
+        if (keras_only && !s.keras)
+            continue;
+        c++;
         size_t n = rng_uniform(&r) < 0.05 ? 2000 + rng_below(&r, 3000) : rng_below(&r, 301);
         long t0 = random_step(&r, (long)n);
         if (kind == LR_SCHED_ONECYCLE) { /* defined for the steps lr_schedule_check_steps allows */
@@ -96,8 +100,18 @@ static void check_kind(lr_schedule_kind kind, uint64_t seed0)
         }
         check_range(&s, t0, n, rng_below(&r, 2) == 1, seed, &st);
     }
-    cr_log_info("%s: worst %.2f ULPs (rates), %.2f ULPs of max_momentum (momenta)",
-                lr_schedule_name(kind), st.worst_lr, st.worst_momentum);
+    cr_log_info("%s%s: worst %.2f ULPs (rates), %.2f ULPs of max_momentum (momenta)", lr_schedule_name(kind),
+                keras_only ? " (Keras)" : "", st.worst_lr, st.worst_momentum);
+}
+
+static void check_kind(lr_schedule_kind kind, uint64_t seed0)
+{
+    check_configs(kind, seed0, false);
+}
+
+static void check_kind_keras_polynomial(uint64_t seed0)
+{
+    check_configs(LR_SCHED_POLYNOMIAL, seed0, true);
 }
 
 Test(schedule_table, constant) { check_kind(LR_SCHED_CONSTANT, 0x1000); }
@@ -105,6 +119,7 @@ Test(schedule_table, step) { check_kind(LR_SCHED_STEP, 0x2000); }
 Test(schedule_table, multistep) { check_kind(LR_SCHED_MULTISTEP, 0x3000); }
 Test(schedule_table, exponential) { check_kind(LR_SCHED_EXPONENTIAL, 0x4000); }
 Test(schedule_table, polynomial) { check_kind(LR_SCHED_POLYNOMIAL, 0x5000); }
+Test(schedule_table, keras_polynomial) { check_kind_keras_polynomial(0x5800); }
 Test(schedule_table, linear) { check_kind(LR_SCHED_LINEAR, 0x6000); }
 Test(schedule_table, inverse_time) { check_kind(LR_SCHED_INVERSE_TIME, 0x7000); }
 Test(schedule_table, cosine) { check_kind(LR_SCHED_COSINE, 0x8000); }

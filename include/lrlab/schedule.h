@@ -1,5 +1,5 @@
-/* C07-C16 learning-rate schedules with PyTorch 1.13 semantics (plus Keras' ExponentialDecay and
- * InverseTimeDecay): one parameter struct, validation, closed forms in double, a batched table
+/* C07-C16 learning-rate schedules with PyTorch 1.13 semantics (plus Keras' ExponentialDecay,
+ * PolynomialDecay and InverseTimeDecay): one parameter struct, validation, closed forms in double, a batched table
  * generator (reference + AVX2 twin), the stateful ReduceLROnPlateau, and chaining at milestones. */
 #ifndef LRLAB_SCHEDULE_H
 #define LRLAB_SCHEDULE_H
@@ -14,7 +14,7 @@ typedef enum lr_schedule_kind {
     LR_SCHED_STEP,            /* C08 StepLR */
     LR_SCHED_MULTISTEP,       /* C08 MultiStepLR */
     LR_SCHED_EXPONENTIAL,     /* C09 ExponentialLR; Keras ExponentialDecay (decay_steps, staircase) */
-    LR_SCHED_POLYNOMIAL,      /* C10 PolynomialLR */
+    LR_SCHED_POLYNOMIAL,      /* C10 PolynomialLR; Keras PolynomialDecay (keras: decay_steps, end, cycle) */
     LR_SCHED_LINEAR,          /* C14 LinearLR */
     LR_SCHED_INVERSE_TIME,    /* C11 Keras InverseTimeDecay */
     LR_SCHED_COSINE,          /* C13 CosineAnnealingLR (periodic past T_max, as PyTorch's) */
@@ -58,13 +58,19 @@ typedef struct lr_schedule {
     /* multistep: a multiset in any order; a milestone listed k times decays by gamma^k */
     long milestones[LR_SCHEDULE_MAX_MILESTONES];
     size_t n_milestones;
-    /* exponential (Keras ExponentialDecay; 1 = ExponentialLR), inverse-time */
+    /* exponential (Keras ExponentialDecay; 1 = ExponentialLR), inverse-time, Keras polynomial */
     double decay_steps;
     bool staircase;
     /* inverse-time */
     double decay_rate;
-    /* polynomial */
+    /* polynomial (both forms) */
     double power;
+    /* polynomial: true selects Keras PolynomialDecay(initial_learning_rate = lr, decay_steps,
+     * end_learning_rate, power, cycle) in place of PolynomialLR(total_iters, power). PolynomialLR
+     * is the Keras form with end_learning_rate = 0, cycle = false and decay_steps = total_iters. */
+    bool keras;
+    double end_learning_rate; /* Keras' default 1e-4 */
+    bool cycle;
     /* linear */
     double start_factor, end_factor;
     /* cosine, cosine-restarts */
@@ -102,8 +108,9 @@ int lr_anneal_strategy_parse(const char *name, lr_anneal_strategy *s);  /* cos, 
 int lr_plateau_mode_parse(const char *name, lr_plateau_mode *mode);     /* min, max */
 int lr_threshold_mode_parse(const char *name, lr_threshold_mode *mode); /* rel, abs */
 
-/* PyTorch 1.13's defaults for that kind (Keras' for inverse-time; decay_steps = 1 for
- * exponential); the base lr and every required parameter unset (NaN / LR_REQUIRED). */
+/* PyTorch 1.13's defaults for that kind (Keras' for inverse-time and for the Keras fields of
+ * polynomial, keras = false; decay_steps = 1 for exponential); the base lr and every required
+ * parameter unset (NaN / LR_REQUIRED; decay_steps for inverse-time and Keras polynomial). */
 lr_schedule lr_schedule_defaults(lr_schedule_kind kind);
 
 /* PyTorch 1.13's checks (the ValueErrors of the constructors), plus the configurations PyTorch
@@ -121,6 +128,9 @@ lr_schedule lr_schedule_defaults(lr_schedule_kind kind);
  *     0 by 0 at step 0);
  *   - plateau: factor < 0, negative patience, cooldown or eps;
  *   - inverse-time, Keras exponential: decay_steps <= 0, decay_rate < 0.
+ *   - Keras polynomial: decay_steps <= 0 (Keras' ValueError), and < 1 with cycle (the cycle count
+ *     t / decay_steps would pass 2^53, where counting on by one fails); end_learning_rate < 0;
+ *     power < 0 (Keras accepts it and returns inf at decay_steps, (1 - 1)^power).
  * Returns 0 when valid; otherwise fills err with the PyTorch keyword at fault and a sentence. */
 int lr_schedule_validate(const lr_schedule *s, lr_config_error *err);
 
@@ -139,6 +149,15 @@ bool lr_schedule_has_momentum(const lr_schedule *s);
 double lr_schedule_initial_lr(const lr_schedule *s);
 /* The largest rate the schedule's parameters name (>= 0); the floor of the table's ULP metric. */
 double lr_schedule_scale(const lr_schedule *s);
+
+/* Keras PolynomialDecay's cycle bookkeeping (shared by the twins' cycle arithmetic, not a rounding
+ * of its own): with cycle, step t decays over decay_steps * k, k = ceil(t / decay_steps), and
+ * k = 1 at step 0 (Keras 3's `where(step == 0, 1, ceil(step / decay_steps))`). In doubles, k is
+ * ceil of the rounded quotient, raised by one when decay_steps * k (rounded) is still below t,
+ * so that 1 - t / (decay_steps * k) is never negative (Keras' float32 quotient can leave it so,
+ * and a fractional power of a negative base is NaN). Exact for whole decay_steps and t < 2^53;
+ * validation keeps decay_steps >= 1 with cycle, so k <= 2^52 and k + 1 is exact. */
+double lr_polynomial_cycles(const lr_schedule *s, long t);
 
 /* ---- Closed forms (reference/schedule.c) ----------------------------------------------------
  * The rate in force for step t (0 <= t <= LR_SCHEDULE_MAX_STEP), i.e. PyTorch's
@@ -184,15 +203,23 @@ lr_onecycle_phase lr_onecycle_phase_at(const lr_schedule *s, long t);
  * Contract of the twin, in ULPs of the reference value (SLEEF habit: the bound is the interface):
  *   |avx2 - ref| <= bound * ulp(max(|ref|, floor)),
  * floor = lr_schedule_scale(s) * DBL_MIN for rates (rates below it, far from any meaningful rate,
- * are compared at that floor) and max_momentum for momenta. With u = 2^-53, a value within 1 ULP of
+ * are compared at that floor; Keras polynomial: see LR_TABLE_ULP_POLY_END) and max_momentum for
+ * momenta (lr_schedule_table_ulp_floor). With u = 2^-53, a value within 1 ULP of
  * x is within 2u|x| of it, and ulp(x) > u|x|, so a relative difference of k*u is < k ULPs:
  *   LR_TABLE_ULP_EXACT (0): the twin performs the reference's operations in the same order
  *     (constant, step, multistep, linear, inverse-time, cyclic triangular/triangular2, onecycle
  *     linear; runs of one rate are the reference's value broadcast): bitwise equal.
- *   LR_TABLE_ULP_POW (6): base * g, g = pow(x, y) of the same operands (exponential, polynomial):
+ *   LR_TABLE_ULP_POW (6): base * g, g = pow(x, y) of the same operands (exponential, PyTorch's polynomial):
  *     glibc's pow and SLEEF's Sleef_powd4_u10avx2 are each within 1 ULP of the exact power, so the
  *     two g differ by <= 4u relative; the product rounds once in each: + 2u. Where g is subnormal
  *     the 1-ULP statements are absolute (2^-1074), which the floor covers.
+ *   LR_TABLE_ULP_POLY_END (8): Keras polynomial, (lr - end) * g + end with g = pow(q, power) of the
+ *     same q in both twins: (lr - end) * g differs by <= 6u |lr - end| g as above; the sum rounds
+ *     once in each: + 2u. Decaying (lr >= end), both terms are >= 0 and |lr - end| g <= rate: 8u
+ *     of the rate. Rising (lr < end), the rate nears lr where |lr - end| g nears end - lr, and a
+ *     relative bound on g cannot bound the small rate relatively; the difference is <= 8u end.
+ *     So this bound (only) is in ULPs of max(|ref|, end_learning_rate): the floor is
+ *     end_learning_rate, which the rate never exceeds rising and never falls below decaying.
  *   LR_TABLE_ULP_EXP_RANGE (14): cyclic exp_range, base_lr * (1 - w) + max_lr * w with w = sf * g,
  *     1 - w = cf + sf * (1 - g), g = gamma^t (pow as above): w differs by <= 6u relative, 1 - w by
  *     <= 4u w + 6u (1 - w) absolute; weighting and the final rounding give <= 14u of the rate when
@@ -207,11 +234,15 @@ lr_onecycle_phase lr_onecycle_phase_at(const lr_schedule *s, long t);
  * LR_SCHEDULE_MAX_STEP. */
 #define LR_TABLE_ULP_EXACT 0u
 #define LR_TABLE_ULP_POW 6u
+#define LR_TABLE_ULP_POLY_END 8u
 #define LR_TABLE_ULP_EXP_RANGE 14u
 #define LR_TABLE_ULP_COS 14u
 
 /* The bound above that applies to s's rates (momentum = false) or momenta (momentum = true). */
 unsigned lr_schedule_table_ulp_bound(const lr_schedule *s, bool momentum);
+/* The floor of the ULP metric for that bound: max_momentum for momenta; for rates
+ * lr_schedule_scale(s) * DBL_MIN, raised to end_learning_rate for Keras polynomial. */
+double lr_schedule_table_ulp_floor(const lr_schedule *s, bool momentum);
 
 typedef void (*lr_schedule_table_fn)(const lr_schedule *s, long t0, size_t n, double *lr,
                                      double *momentum);
