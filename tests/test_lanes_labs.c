@@ -357,6 +357,8 @@ Test(lanes_labs, refuses_problems_without_lanes)
     /* a problem named like a lab but not built by its constructor */
     lr_problem fake = {.name = "quadratic", .dim = 2};
     cr_assert_eq(lr_lanes_train(&fake, NULL, 0.0, &tc, lanes, 2), -2);
+    lr_problem no_images = {.name = "fmnist-softmax", .dim = 7850, .n_train = 10};
+    cr_assert_eq(lr_lanes_train(&no_images, NULL, 0.0, &tc, lanes, 2), -2);
     lr_problem lin = linreg(LR_LOSS_MSE, 0.0);
     size_t subset[3] = {0, 1, 2};
     lr_train_config folds = tc;
