@@ -1,8 +1,9 @@
-/* C20 speed: K learning rates of fmnist-softmax for one epoch, as lanes of one batched pass
- * (lanes_epoch/batched/K/N) against K runs of lr_train one after another on the AVX2 table
- * (lanes_epoch/sequential/K/N). items_per_second counts lane-samples (K x N per iteration, the
- * epoch's rows with their evaluations included), so batched / sequential at one K is the speedup
- * the sweep gets from --batched; train_items_per_second counts training time alone. */
+/* C20 speed: K learning rates trained as lanes of one batched pass (lanes_NAME/batched/K/N) against
+ * K runs of lr_train one after another on the AVX2 table (lanes_NAME/sequential/K/N), for one epoch
+ * of fmnist-softmax (lanes_epoch) and of linreg (lanes_linreg), and N steps of the rotated
+ * quadratic (lanes_quadratic). items_per_second counts lane-samples (lane-steps for the
+ * quadratic), rows and their evaluations included, so batched / sequential at one K is the
+ * speedup the sweep gets from --batched; train_items_per_second counts training time alone. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,26 +54,32 @@ static void data_free(bench_data *d)
     free(d->x);
 }
 
-/* K rates log-spaced over [1e-3, 1e-1], SGD with momentum 0.9: the settings of a sweep. */
-static void lane_settings(size_t k, lr_optim_config *opt, double *lr)
+/* K rates log-spaced over [lo, hi], SGD with momentum 0.9: the settings of a sweep. */
+static void lane_settings(size_t k, double lo, double hi, lr_optim_config *opt, double *lr)
 {
     for (size_t i = 0; i < k; i++) {
         double t = k > 1 ? (double)i / (double)(k - 1) : 0.5;
-        lr[i] = 1e-3 * pow(100.0, t);
+        lr[i] = lo * pow(hi / lo, t);
         opt[i] = lr_optim_defaults(LR_OPT_SGD);
         opt[i].momentum = 0.9;
         opt[i].lr = lr[i];
     }
 }
 
+typedef enum { LAB_SOFTMAX, LAB_QUADRATIC, LAB_LINREG } lab_kind;
+
 typedef struct lane_mode {
     bool batched;
+    lab_kind lab;
 } lane_mode;
 
-static const lane_mode mode_batched = {true}, mode_sequential = {false};
+static const lane_mode softmax_batched = {true, LAB_SOFTMAX}, softmax_seq = {false, LAB_SOFTMAX};
+static const lane_mode quadratic_batched = {true, LAB_QUADRATIC};
+static const lane_mode quadratic_seq = {false, LAB_QUADRATIC};
+static const lane_mode linreg_batched = {true, LAB_LINREG}, linreg_seq = {false, LAB_LINREG};
 
-/* What the last row of a lane says: whether it diverged (the timed work must stay finite) and
- * its training seconds (evaluation excluded; a batched lane's share of the pass). */
+/* What a lane's last row says: whether it diverged (the timed work must stay finite) and its
+ * training seconds (evaluation excluded; a batched lane's share of the pass). */
 typedef struct lane_end {
     bool diverged;
     double seconds;
@@ -86,6 +93,70 @@ static int last_row(void *ctx, const lr_train_row *row)
     return 0;
 }
 
+/* The problem of a benchmark at size n, its training settings, and the rates' range. */
+typedef struct bench_lab {
+    bench_data d; /* fmnist-softmax only */
+    lr_problem p;
+    lr_train_config tc;
+    double lo, hi;
+} bench_lab;
+
+/* fmnist-softmax: an epoch of n images in batches of 128. The quadratic: dim 256 rotated (A is
+ * 256 KiB, read once per step and once per row), n steps, a row per step as a sweep writes them,
+ * rates below 2/L = 0.2. linreg: an epoch of n samples of 64 features, batches of 32, Huber. */
+static int lab_make(bench_lab *b, lab_kind lab, size_t n)
+{
+    char err[256];
+    memset(b, 0, sizeof *b);
+    b->lo = 1e-3;
+    b->hi = 1e-1;
+    if (lab == LAB_SOFTMAX) {
+        b->tc = (lr_train_config){.epochs = 1, .batch_size = 128, .seed = 1};
+        return data_make(&b->d, n) == 0 &&
+                       lr_problem_fmnist_softmax(&b->p, &b->d.ds, 0.0, err, sizeof err) == 0
+                   ? 0
+                   : -1;
+    }
+    if (lab == LAB_QUADRATIC) {
+        b->tc = (lr_train_config){.steps = (long)n, .seed = 1};
+        return lr_problem_quadratic(&b->p, 256, 0.01, 10.0, true, 1, err, sizeof err);
+    }
+    lr_linreg_config cfg = lr_linreg_defaults();
+    cfg.samples = n;
+    cfg.features = 64;
+    cfg.outliers = 0.05;
+    cfg.loss = LR_LOSS_HUBER;
+    b->tc = (lr_train_config){.epochs = 1, .batch_size = 32, .seed = 1};
+    return lr_problem_linreg(&b->p, &cfg, err, sizeof err);
+}
+
+static void lab_free(bench_lab *b)
+{
+    lr_problem_free(&b->p);
+    data_free(&b->d);
+}
+
+/* One iteration: the K lanes batched, or K single runs. */
+static int train_lanes(const lane_mode *mode, bench_lab *b, size_t k, const lr_optim_config *opt,
+                       double *lr, lane_end *end)
+{
+    int rc = 0;
+    if (mode->batched) {
+        lr_lane lanes[LR_LANES_MAX];
+        for (size_t i = 0; i < k; i++)
+            lanes[i] = (lr_lane){.opt = opt[i], .rates = {lr_rate_constant, NULL, &lr[i]},
+                                 .hooks = {.sink = last_row, .sink_ctx = &end[i]}};
+        return lr_lanes_train(&b->p, mode->lab == LAB_SOFTMAX ? &b->d.ds : NULL, 0.0, &b->tc,
+                              lanes, k);
+    }
+    for (size_t i = 0; i < k; i++) {
+        lr_rate_source rates = {lr_rate_constant, NULL, &lr[i]};
+        lr_train_hooks hooks = {.sink = last_row, .sink_ctx = &end[i]};
+        rc |= lr_train(&b->p, &opt[i], &rates, &b->tc, &lr_kernels_avx2, &hooks);
+    }
+    return rc;
+}
+
 static void bench_lanes(gbench_state *st, const void *ctx)
 {
     const lane_mode *mode = ctx;
@@ -94,11 +165,9 @@ static void bench_lanes(gbench_state *st, const void *ctx)
         gbench_skip_with_error(st, "no AVX2+FMA on this CPU");
         return;
     }
-    bench_data d;
-    lr_problem p;
-    char err[256];
-    if (data_make(&d, n) != 0 || lr_problem_fmnist_softmax(&p, &d.ds, 0.0, err, sizeof err) != 0) {
-        data_free(&d);
+    bench_lab b;
+    if (lab_make(&b, mode->lab, n) != 0) {
+        lab_free(&b);
         gbench_skip_with_error(st, "cannot build the problem");
         return;
     }
@@ -106,23 +175,10 @@ static void bench_lanes(gbench_state *st, const void *ctx)
     double lr[LR_LANES_MAX];
     lane_end end[LR_LANES_MAX] = {{false, 0.0}};
     double train_seconds = 0.0;
-    lane_settings(k, opt, lr);
-    lr_train_config tc = {.epochs = 1, .batch_size = 128, .seed = 1};
+    lane_settings(k, b.lo, b.hi, opt, lr);
     int rc = 0;
     while (gbench_keep_running(st)) {
-        if (mode->batched) {
-            lr_lane lanes[LR_LANES_MAX];
-            for (size_t i = 0; i < k; i++)
-                lanes[i] = (lr_lane){.opt = opt[i], .rates = {lr_rate_constant, NULL, &lr[i]},
-                                     .hooks = {.sink = last_row, .sink_ctx = &end[i]}};
-            rc |= lr_lanes_train_softmax(&p, &d.ds, 0.0, &tc, lanes, k);
-        } else {
-            for (size_t i = 0; i < k; i++) {
-                lr_rate_source rates = {lr_rate_constant, NULL, &lr[i]};
-                lr_train_hooks hooks = {.sink = last_row, .sink_ctx = &end[i]};
-                rc |= lr_train(&p, &opt[i], &rates, &tc, &lr_kernels_avx2, &hooks);
-            }
-        }
+        rc |= train_lanes(mode, &b, k, opt, lr, end);
         for (size_t i = 0; i < k; i++)
             train_seconds += end[i].seconds;
     }
@@ -137,19 +193,24 @@ static void bench_lanes(gbench_state *st, const void *ctx)
         gbench_set_counter(st, "train_items_per_second",
                            (double)gbench_iterations(st) * (double)(k * n) / train_seconds,
                            GBENCH_COUNTER_DEFAULT);
-    lr_problem_free(&p);
-    data_free(&d);
+    lab_free(&b);
 }
 
 GBENCH_CONSTRUCTOR(register_lanes)
 static void register_lanes(void)
 {
     /* N = 4096 training images: an epoch and its two evaluations take milliseconds per lane. */
-    gbench_benchmark *batched = gbench_register("lanes_epoch/batched", bench_lanes, &mode_batched);
-    gbench_benchmark *seq = gbench_register("lanes_epoch/sequential", bench_lanes, &mode_sequential);
+    gbench_benchmark *batched = gbench_register("lanes_epoch/batched", bench_lanes, &softmax_batched);
+    gbench_benchmark *seq = gbench_register("lanes_epoch/sequential", bench_lanes, &softmax_seq);
     for (int64_t k = 1; k <= LR_LANES_MAX; k *= 2) {
         const int64_t args[2] = {k, 4096};
         gbench_args(batched, args, 2);
         gbench_args(seq, args, 2);
     }
+    /* The labs at K = 8: 200 steps of the rotated quadratic, an epoch of 4096 linreg samples (in `make check`'s smoke pass). */
+    const int64_t quad[2] = {8, 200}, lin[2] = {8, 4096};
+    gbench_args(gbench_register("lanes_quadratic/batched", bench_lanes, &quadratic_batched), quad, 2);
+    gbench_args(gbench_register("lanes_quadratic/sequential", bench_lanes, &quadratic_seq), quad, 2);
+    gbench_args(gbench_register("lanes_linreg/batched", bench_lanes, &linreg_batched), lin, 2);
+    gbench_args(gbench_register("lanes_linreg/sequential", bench_lanes, &linreg_seq), lin, 2);
 }

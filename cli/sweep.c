@@ -47,8 +47,9 @@ static const char sweep_usage[] =
     "again skips the runs already in it. The watched loss scores a run: val_loss with --folds,\n"
     "else test_loss for minibatch problems (the test set: use --folds to keep it out of the\n"
     "choice) and train_loss (the objective) for full-batch ones.\n\n"
-    "--batched (fmnist-softmax, AVX2 kernels, no --folds): runs of one seed train side by side,\n"
-    "up to 16 per pass over the data (one wider GEMM), each lane bitwise its own run; rows are the\n"
+    "--batched (fmnist-softmax, quadratic, linreg; AVX2 kernels, no --folds): runs of one seed\n"
+    "train side by side, up to 16 per pass over the data (softmax: one wider GEMM; quadratic and\n"
+    "linreg: the K parameter vectors side by side), each lane bitwise its own run; rows are the\n"
     "same but for seconds (a lane's share of the pass). The file is rewritten after every pass.\n\n"
     "Choice: the point with the least mean score over its runs, among points whose runs all\n"
     "finished, none diverged and all scores are finite; a tie goes to the smaller rate. It is\n"
@@ -118,7 +119,7 @@ static void bind_flags(sweep_cmd *c)
         {"--merge", LR_ARG_STRING, &f->merge, "DIR", "instead of training, read each run's CSV from "
          "DIR/RUN_ID.csv (scripts/sweep-parallel.sh)", 0, false},
         {"--batched", LR_ARG_FLAG, &f->batched, NULL, "train up to 16 runs per pass over the data "
-         "(C20; fmnist-softmax)", 0, false},
+         "(C20; fmnist-softmax, quadratic, linreg)", 0, false},
         {"--lanes", LR_ARG_LONG, &f->lanes, "K", "runs per pass with --batched (1..16, default 16)",
          0, false},
     };
@@ -489,7 +490,8 @@ static int merge_share(const char *cmd, sweep_cmd *c, const size_t *todo, size_t
 
 /* ---- The command ----------------------------------------------------------------------------- */
 
-/* What --batched covers (C20): the lanes are fmnist-softmax on the AVX2 kernels, without folds. */
+/* What --batched covers (C20): the problems with lanes (lr_lanes_train) on the AVX2 kernels,
+ * without folds. */
 static int check_batched(const char *cmd, const sweep_cmd *c)
 {
     const sweep_flags *f = &c->sf;
@@ -504,8 +506,11 @@ static int check_batched(const char *cmd, const sweep_cmd *c)
         lr_errorf(cmd, "--batched trains here; it does not go with %s", f->plan ? "--plan" : "--merge");
         return LR_EXIT_USAGE;
     }
-    if (!c->rf.problem.problem || strcmp(c->rf.problem.problem, "fmnist-softmax") != 0) {
-        lr_errorf(cmd, "--batched supports fmnist-softmax only");
+    const char *problem = c->rf.problem.problem ? c->rf.problem.problem : "";
+    if (strcmp(problem, "fmnist-softmax") != 0 && strcmp(problem, "quadratic") != 0 &&
+        strcmp(problem, "linreg") != 0) {
+        lr_errorf(cmd, "--batched supports fmnist-softmax, quadratic and linreg, not %s",
+                  *problem ? problem : "(no --problem)");
         return LR_EXIT_USAGE;
     }
     if (f->lanes < 1 || f->lanes > LR_LANES_MAX) {

@@ -122,8 +122,9 @@ int sweep_summary(const sweep_table *t, const char *cmd, const char *csv_path);
 bool sweep_table_score(const sweep_table *t, size_t index, double *score, bool *diverged);
 
 /* ---- sweep_batched.c -------------------------------------------------------------------------
- * --batched (C20): the runs todo[0..ntodo) (fmnist-softmax, AVX2, no folds; checked before) in
- * passes of up to `lanes` (<= LR_LANES_MAX) runs of one seed, `jobs` passes at once; each lane's train CSV goes
+ * --batched (C20): the runs todo[0..ntodo) (fmnist-softmax, quadratic or linreg, AVX2, no folds;
+ * checked before) in passes of up to `lanes` (<= LR_LANES_MAX) runs of one seed, `jobs` passes at
+ * once; each lane's train CSV goes
  * into the table as execute_run's would, and the output is rewritten after every pass. Returns 0,
  * 2 after a message for a run that cannot be set up, 1 for failures while running. */
 int sweep_run_batched(const char *cmd, sweep_table *t, const size_t *todo, size_t ntodo,

@@ -1,6 +1,7 @@
 /* lrlab sweep --batched (C20 over C18): the sweep's runs of one seed trained as lanes of
- * lr_lanes_train_softmax, up to 16 per pass over the data; every lane's train CSV goes into the
- * table exactly as the run alone would have written it (but for seconds). */
+ * lr_lanes_train (fmnist-softmax, quadratic, linreg), up to 16 per pass over the data; every
+ * lane's train CSV goes into the table exactly as the run alone would have written it (but for
+ * seconds). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,7 @@ typedef struct batched_exec {
     const char *cmd, *output;
     sweep_table *table;
     const sweep_plan *plan;
-    const lr_dataset *data;   /* loaded once, read by every lane */
+    const lr_dataset *data;   /* fmnist-softmax: loaded once, read by every lane; else NULL */
     batched_pass *pass;
     size_t npass, next, done, ntodo;
     int rc;                   /* the first failure */
@@ -162,8 +163,9 @@ static int train_pass(batched_exec *x, const batched_pass *ps)
         for (size_t i = 0; i < ps->n; i++)
             lane[i] = (lr_lane){.opt = job[i].run.opt, .rates = job[i].run.rates,
                                 .hooks = {.sink = keep_row, .sink_ctx = &rows[i]}};
-        int lrc = lr_lanes_train_softmax(&job[0].run.problem, x->data, job[0].rf.problem.l2,
-                                         &job[0].run.train, lane, ps->n);
+        /* x->data: the images for fmnist-softmax, NULL for the labs (their problem holds it). */
+        int lrc = lr_lanes_train(&job[0].run.problem, x->data, job[0].rf.problem.l2,
+                                 &job[0].run.train, lane, ps->n);
         for (size_t i = 0; i < ps->n; i++)
             lrc = lrc ? lrc : lane[i].rc;
         if (lrc != 0) {

@@ -1,29 +1,12 @@
 /* C23 linear regression, AVX2+FMA twin of reference/linreg.c: samples go 8 at a time through a
  * register-tiled dot product (residuals), vector loss and psi, and an 8-sample update of the
  * gradient that adds the samples in batch order, as the reference does. Bounds in
- * lrlab/objective.h. */
+ * lrlab/objective.h. loss8 (linreg_tile.h) is shared with the lanes of C20. */
 #include "lrlab/objective.h"
+#include "linreg_tile.h"
 #include "rowdot.h"
 
 /* doc:linreg-avx2 */
-/* Loss and psi of 8 residuals at once (lanes of unused samples hold r = 0, giving 0 and 0). */
-LR_INLINE __m256 loss8(const lr_linreg_batch *b, __m256 r, __m256 *psi)
-{
-    __m256 quad = _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), r), r);
-    if (b->loss != LR_LOSS_HUBER) {
-        *psi = r;
-        return quad;
-    }
-    __m256 delta = _mm256_set1_ps(b->delta);
-    __m256 a = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), r); /* |r| */
-    __m256 lin = _mm256_mul_ps(delta, _mm256_sub_ps(a, _mm256_set1_ps(0.5f * b->delta)));
-    __m256 inner = _mm256_cmp_ps(a, delta, _CMP_LT_OQ);
-    /* MAXPS(x, y) is x > y ? x : y and MINPS(x, y) is x < y ? x : y: with r second, a NaN
-     * residual passes through both, as it does through the reference's comparisons. */
-    *psi = _mm256_min_ps(delta, _mm256_max_ps(_mm256_sub_ps(_mm256_setzero_ps(), delta), r));
-    return _mm256_blendv_ps(lin, quad, inner);
-}
-
 /* grad += psi[r] * rows[r] for r = 0..R-1 in that order: each gradient block is loaded and stored
  * once per tile instead of once per sample. */
 LR_INLINE void update_tile(float *grad, size_t d, const float *const rows[8], const float psi[8],

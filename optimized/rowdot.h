@@ -84,4 +84,41 @@ LR_INLINE float lr_rowdot1(const float *row, const float *x, size_t n)
 }
 /* end */
 
+/* doc:rowdot-lanes-avx2 */
+/* The 8 dot products rows[r] . x[v] (r < 2, v < 4) in lane 4r + v, each summed exactly as
+ * lr_rowdot8 and lr_rowdot1 sum a row (8 FMA lanes along the row, masked tail, the same tree), so
+ * a tile of several vectors gives each the single vector's bits. A block of a row is loaded once
+ * for 4 vectors, a block of a vector once for 2 rows: 6 loads for 8 FMAs. Callers with fewer rows
+ * or vectors repeat a pointer and drop the copies. */
+/* One block: row blocks u, w against vector blocks v0..v3 into the named accumulators (named, not
+ * an array, so they stay in registers). */
+#define LR_FMA2X4(u, w)                                                                        \
+    do {                                                                                       \
+        a0 = _mm256_fmadd_ps(u, v0, a0), a1 = _mm256_fmadd_ps(u, v1, a1);                      \
+        a2 = _mm256_fmadd_ps(u, v2, a2), a3 = _mm256_fmadd_ps(u, v3, a3);                      \
+        a4 = _mm256_fmadd_ps(w, v0, a4), a5 = _mm256_fmadd_ps(w, v1, a5);                      \
+        a6 = _mm256_fmadd_ps(w, v2, a6), a7 = _mm256_fmadd_ps(w, v3, a7);                      \
+    } while (0)
+
+LR_INLINE __m256 lr_rowdot2x4(const float *const rows[2], const float *const x[4], size_t n)
+{
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+    const float *r0 = rows[0], *r1 = rows[1], *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 v0 = _mm256_loadu_ps(x0 + j), v1 = _mm256_loadu_ps(x1 + j);
+        __m256 v2 = _mm256_loadu_ps(x2 + j), v3 = _mm256_loadu_ps(x3 + j);
+        LR_FMA2X4(_mm256_loadu_ps(r0 + j), _mm256_loadu_ps(r1 + j));
+    }
+    if (j < n) { /* the same masked block as lr_rowdot8's */
+        __m256i m = lr_tail_mask(n - j);
+        __m256 v0 = _mm256_maskload_ps(x0 + j, m), v1 = _mm256_maskload_ps(x1 + j, m);
+        __m256 v2 = _mm256_maskload_ps(x2 + j, m), v3 = _mm256_maskload_ps(x3 + j, m);
+        LR_FMA2X4(_mm256_maskload_ps(r0 + j, m), _mm256_maskload_ps(r1 + j, m));
+    }
+    return lr_reduce8x8(a0, a1, a2, a3, a4, a5, a6, a7);
+}
+#undef LR_FMA2X4
+/* end */
+
 #endif

@@ -20,9 +20,8 @@ enum {
     STREAM_TEST_NOISE,
 };
 
-/* Full-set evaluation sums chunks of this many samples in float (well inside the kernels' bound
- * range) and combines the chunk means in double, so a large set loses no accuracy. */
-enum { EVAL_CHUNK = 4096 };
+/* Full-set evaluation sums chunks of LR_LINREG_EVAL_CHUNK samples in float (well inside the
+ * kernels' bound range) and combines the chunk means in double, so a large set loses no accuracy. */
 
 typedef struct linreg_ctx {
     lr_linreg_info info;
@@ -78,8 +77,8 @@ static double mean_loss(const linreg_ctx *c, const lr_kernels *k, const float *X
                         size_t n, const float *w)
 {
     double total = 0.0;
-    for (size_t start = 0; start < n; start += EVAL_CHUNK) {
-        size_t m = n - start < EVAL_CHUNK ? n - start : EVAL_CHUNK;
+    for (size_t start = 0; start < n; start += LR_LINREG_EVAL_CHUNK) {
+        size_t m = n - start < LR_LINREG_EVAL_CHUNK ? n - start : LR_LINREG_EVAL_CHUNK;
         lr_linreg_batch b = batch_of(c, X + start * c->info.ld, y + start, NULL, m);
         total += (double)k->linreg(&b, w, NULL) * (double)m;
     }

@@ -220,6 +220,8 @@ static int quadratic_build(quadratic_ctx *q, size_t dim, double mu, double L, bo
     q->A = obj_floats(dim * q->lda);
     if (!q->A || rotated_matrix(dim, q->eig, seed, q->A, q->lda) != 0)
         return obj_fail(err, errlen, "out of memory for a rotated quadratic of dim %zu", dim);
+    info->A = q->A;
+    info->lda = q->lda;
     return 0;
 }
 

@@ -145,6 +145,9 @@ typedef struct lr_quadratic_info {
      * double-precision construction adds about 1e-16 * dim relative, far below this. */
     double eig_error;
     const float *eigenvalues; /* dim values, ascending; owned by the problem */
+    const float *A;           /* rotated only (NULL otherwise): the matrix the kernels read, dim
+                               * rows of lda floats; owned by the problem */
+    size_t lda;
 } lr_quadratic_info;
 
 /* The quadratic's constants, or NULL when p is not a quadratic. */
@@ -172,6 +175,8 @@ int lr_problem_rosenbrock(lr_problem *p, size_t dim, char *err, size_t errlen);
  * over the test set (means of float32 chunk means of at most 4096 samples, combined in double);
  * test_acc and dist are NaN. */
 #define LR_LINREG_OUTLIER_SCALE 10.0
+/* evaluate's chunk: the float32 means it combines in double cover at most this many samples. */
+#define LR_LINREG_EVAL_CHUNK 4096
 
 typedef struct lr_linreg_config {
     size_t samples;      /* training samples, >= 1 */
