@@ -15,10 +15,33 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Whether every active slot holds the same parameter bytes as slot 0. */
+static bool all_slots_equal(const lanes_run *r)
+{
+    for (size_t j = 0; j < r->nparts; j++)
+        for (size_t s = 1; s < r->active; s++)
+            if (memcmp(lanes_w(r, j, 0), lanes_w(r, j, s), r->part[j].size * sizeof(float)) != 0)
+                return false;
+    return true;
+}
+
+/* doc:lanes-evaluate */
+/* An evaluation is a function of the parameters and the data alone, and ops->evaluate gives each
+ * slot the single run's bits whatever range it is asked for; so lanes holding the same bytes have
+ * the same evaluation. All of them do at the start, where every lane begins from the seed's
+ * point: one evaluation then serves the whole pass (K - 1 forward passes over the training and
+ * held-out sets saved). Later the lanes differ and each is evaluated in the shared pass. */
 static void evaluate_all(lanes_run *r, lr_eval *ev)
 {
+    if (r->active > 1 && all_slots_equal(r)) {
+        r->ops->evaluate(r, (slot_range){0, 1}, ev);
+        for (size_t s = 1; s < r->active; s++)
+            ev[s] = ev[0];
+        return;
+    }
     r->ops->evaluate(r, (slot_range){0, r->active}, ev);
 }
+/* end */
 
 /* ---- Lanes starting and stopping ------------------------------------------------------------- */
 

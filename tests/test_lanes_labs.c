@@ -274,6 +274,34 @@ Test(lanes_labs, linreg_huber_with_outliers_one_three_eight_sixteen_lanes)
     linreg_k(LR_LOSS_HUBER, 0.1, 16, 0);
 }
 
+/* Lanes with the same settings hold the same bytes at every row, so every evaluation is shared
+ * (optimized/lanes.c evaluates once when all lanes' parameters are equal; at the start they always
+ * are): each must still be its single run, on both labs, full batch and minibatch. */
+Test(lanes_labs, identical_lanes_share_every_evaluation_and_stay_their_single_runs)
+{
+    if (!lr_cpu_has_avx2_fma())
+        cr_skip_test("no AVX2+FMA on this CPU");
+    lr_problem probs[2] = {quadratic(true), linreg(LR_LOSS_HUBER, 0.1)};
+    lr_train_config tcs[2] = {{.steps = 40, .seed = 3, .log_every = 3},
+                              {.epochs = 3, .batch_size = 20, .seed = 8}};
+    for (int q = 0; q < 2; q++) {
+        lane_case cases[4];
+        lr_lane lanes[4];
+        for (size_t i = 0; i < 4; i++) {
+            case_init(&cases[i], LR_OPT_ADAM, 0.01, probs[q].dim);
+            cases[i].opt.amsgrad = true;
+        }
+        lanes_of(cases, 4, lanes);
+        cr_assert_eq(lr_lanes_train(&probs[q], NULL, 0.0, &tcs[q], lanes, 4), 0);
+        assert_lanes_are_singles(&probs[q], &tcs[q], cases, lanes, 4);
+        for (size_t i = 0; i < 4; i++) {
+            cr_assert_gt(cases[i].rows[0].n, 2, "problem %d: too few rows to test", q);
+            case_free(&cases[i]);
+        }
+        lr_problem_free(&probs[q]);
+    }
+}
+
 /* ---- Lanes that stop ------------------------------------------------------------------------- */
 
 /* Five SGD lanes: lane 1's rate is far above 2/L (quadratic) or overflows at once (linreg), so it
