@@ -1,5 +1,6 @@
 /* C24/C25 softmax cross-entropy, AVX2+FMA twin: eight classes per vector, exp from a polynomial
- * (within LR_EXP_AVX2_ULP ulp), the row sum as a tree. Bound against the reference: objective_nn.h. */
+ * (within LR_EXP_AVX2_ULP ulp), the row sum as a tree. Bound against the reference: objective_nn.h.
+ * Its evaluation half (loss and count right) runs the same operations on eight rows per vector. */
 #include <immintrin.h>
 #include <math.h>
 
