@@ -21,7 +21,8 @@ static const char *const kernel_names[KERNEL_COUNT] = {LR_OBJECTIVE_KERNELS(KERN
 
 /* One timed shape. The sizes mean, per kernel: quadratic_diag, quadratic_dense, rosenbrock: n
  * (dense: an n x n matrix); linreg: m samples of n features; dense_forward, dense_backward: m
- * rows, k inputs, n outputs; softmax_xent: m rows of n classes; gather_pixels: m rows of k
+ * rows, k inputs, n outputs; softmax_xent, softmax_metrics: m rows of n classes (metrics: as
+ * one evaluation chunk of LR_NN_CHUNK rows); gather_pixels: m rows of k
  * pixels from a pool of n images. `flag`: dense_forward applies ReLU (a hidden layer);
  * dense_backward computes dx and masks it by the ReLU (every layer but the first). */
 typedef struct grad_case {
@@ -52,6 +53,7 @@ static const grad_case cases[] = {
     {KERNEL_dense_backward, "128x784x128", 128, 784, 128, false},
     {KERNEL_dense_backward, "128x128x10", 128, 128, 10, true},
     {KERNEL_softmax_xent, "128x10", 128, 0, 10, false},
+    {KERNEL_softmax_metrics, "256x10", 256, 0, 10, false},
     {KERNEL_gather_pixels, "128x784", 128, 784, 60000, false},
 };
 enum { CASE_COUNT = sizeof cases / sizeof cases[0] };
@@ -66,6 +68,7 @@ typedef struct grad_run {
     uint8_t *bytes;
     size_t *idx;
     size_t n_idx, next; /* gather: the rows of iteration i start at idx[next] */
+    size_t right;       /* softmax_metrics: its count of rows classified right */
     float *scratch;
     const float *out;
     size_t out_n;
@@ -320,6 +323,33 @@ static double softmax_bytes(const grad_case *c)
     return 8.0 * (double)c->m * (double)c->n + (double)c->m;
 }
 
+/* The evaluation half: the same logits and labels, no gradient (so no output array). */
+static const char *metrics_setup(grad_run *r, const grad_case *c)
+{
+    TRY(floats(r, 0, c->m * c->n, 25, 0.0f, 4.0f, true));
+    if (!(r->bytes = malloc(c->m)))
+        return "out of memory";
+    for (size_t i = 0; i < c->m; i++)
+        r->bytes[i] = (uint8_t)((i * 7 + 3) % c->n);
+    return NULL;
+}
+
+static float metrics_call(const lr_kernels *k, grad_run *r, const grad_case *c)
+{
+    return (float)k->softmax_metrics(c->m, c->n, r->a[0], c->n, r->bytes, &r->right);
+}
+
+static double metrics_flops(const grad_case *c)
+{
+    /* Per logit: subtract the maximum, exp, add to the sum (the argmax compares are not flops). */
+    return 3.0 * (double)c->m * (double)c->n;
+}
+
+static double metrics_bytes(const grad_case *c)
+{
+    return 4.0 * (double)c->m * (double)c->n + (double)c->m;
+}
+
 /* ---- C24/C25 minibatch gather ------------------------------------------------------------ */
 
 /* A pool the size of Fashion-MNIST's training set (47 MB, more than the last-level cache of most
@@ -378,6 +408,7 @@ static const grad_adapter adapters[KERNEL_COUNT] = {
     [KERNEL_dense_backward] = {backward_setup, backward_call, backward_flops, backward_bytes,
                                m_items},
     [KERNEL_softmax_xent] = {softmax_setup, softmax_call, softmax_flops, softmax_bytes, m_items},
+    [KERNEL_softmax_metrics] = {metrics_setup, metrics_call, metrics_flops, metrics_bytes, m_items},
     [KERNEL_gather_pixels] = {gather_setup, gather_call, gather_flops, gather_bytes, m_items},
 };
 

@@ -1,5 +1,5 @@
-/* Helpers shared by the AVX2+FMA twins: 8-lane loads and stores with a masked tail, and the
- * canonical NaN of lrlab/numerics.h. Only files under optimized/ include this. */
+/* Helpers shared by the AVX2+FMA twins: 8-lane loads and stores with a masked tail, the
+ * canonical NaN of lrlab/numerics.h, an 8x8 transpose. Only files under optimized/ include this. */
 #ifndef LRLAB_OPTIMIZED_AVX2_H
 #define LRLAB_OPTIMIZED_AVX2_H
 
@@ -48,5 +48,27 @@ LR_INLINE __m256 lr_negate_if(__m256 x, bool negate)
     return _mm256_xor_ps(x, _mm256_set1_ps(negate ? -0.0f : 0.0f));
 }
 /* end */
+
+/* In-register 8x8 transpose: row t of the result is column t of the input. The GEMM packs panels
+ * with it; the softmax metrics turn eight rows of logits into one row per lane with it. */
+LR_INLINE void lr_transpose8(__m256 r[8])
+{
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xee);
+    __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xee);
+    __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xee);
+    __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xee);
+    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
+    r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
+    r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
+    r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
+    r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
 
 #endif

@@ -30,27 +30,6 @@ static lr_cmat sub(lr_cmat m, size_t i, size_t j)
     return (lr_cmat){m.p + i * m.rs + j * m.cs, m.rs, m.cs};
 }
 
-/* In-register 8x8 transpose: row t of the result is column t of the input. */
-static inline void transpose8(__m256 r[8])
-{
-    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xee);
-    __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xee);
-    __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xee);
-    __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xee);
-    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
-    r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
-    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
-    r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
-    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
-    r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
-    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
-    r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
-}
-
 /* ---- Packing --------------------------------------------------------------------------------
  * A micro-panel: for p = 0..kc-1, the MR values A[i0..i0+MR)[p]. B micro-panel: for each p, the
  * NR values B[p][j0..j0+NR). The kernel then reads both with unit stride. */
@@ -65,7 +44,7 @@ static void pack_a_rows(size_t kc, const float *a, size_t rs, float *ap)
         for (int i = 0; i < MR; i++)
             r[i] = _mm256_loadu_ps(a + i * rs + p);
         r[6] = r[7] = _mm256_setzero_ps();
-        transpose8(r);
+        lr_transpose8(r);
         for (int t = 0; t < 8; t++)
             _mm256_storeu_ps(ap + (p + t) * MR, r[t]);
     }
@@ -101,7 +80,7 @@ static void pack_b_cols(size_t kc, const float *b, size_t cs, float *bp)
             __m256 r[8];
             for (int j = 0; j < 8; j++)
                 r[j] = _mm256_loadu_ps(b + (size_t)(8 * half + j) * cs + p);
-            transpose8(r);
+            lr_transpose8(r);
             for (int t = 0; t < 8; t++)
                 _mm256_store_ps(bp + (p + t) * NR + 8 * half, r[t]);
         }
@@ -172,7 +151,7 @@ static inline void store_transposed(__m256 acc[MR][2], float *c, size_t csc, boo
         for (int i = 0; i < MR; i++)
             r[i] = acc[i][half];
         r[6] = r[7] = _mm256_setzero_ps();
-        transpose8(r);
+        lr_transpose8(r);
         for (int t = 0; t < 8; t++) {
             float *col = c + (size_t)(8 * half + t) * csc;
             __m128 lo = _mm256_castps256_ps128(r[t]), hi = _mm256_extractf128_ps(r[t], 1);

@@ -17,7 +17,8 @@ typedef struct softmax_lanes {
     float *x;                  /* LR_NN_CHUNK gathered inputs */
     uint8_t *labels;
     float *logits, *dlogits;   /* LR_NN_CHUNK rows x (classes * active) */
-    float *z, *dz;             /* one lane's LR_NN_CHUNK x classes, contiguous for softmax_xent */
+    float *z, *dz;             /* one lane's LR_NN_CHUNK x classes, contiguous for softmax_xent
+                                  (training; evaluation reads the wide logits in place) */
     float *scratch;
 } softmax_lanes;
 
@@ -119,32 +120,21 @@ static void loss_grad_all(lanes_run *r, const size_t *idx, size_t batch)
 /* end */
 
 /* Mean cross-entropy and accuracy of the slots in g over a split (loss[j], acc[j] for slot
- * g.first + j): nn_problem.c's split_metrics with the forward pass shared. */
+ * g.first + j): nn_problem.c's split_metrics with the forward pass shared. Lane j's logits are
+ * read in place: columns j*classes.. of the wide rows forward_all wrote (row stride `width`). */
 static void split_metrics_all(lanes_run *r, slot_range g, const lr_split *sp, double *loss,
                               double *acc)
 {
     softmax_lanes *c = sm(r);
-    size_t right[LR_LANES_MAX] = {0}, classes = c->classes;
+    size_t right[LR_LANES_MAX] = {0}, classes = c->classes, width = classes * g.count;
     for (size_t j = 0; j < g.count; j++)
         loss[j] = 0.0;
     for (size_t c0 = 0; c0 < sp->n; c0 += LR_NN_CHUNK) {
         size_t rows = sp->n - c0 < LR_NN_CHUNK ? sp->n - c0 : LR_NN_CHUNK;
         forward_all(r, g, sp->x + c0 * c->in, rows);
-        for (size_t j = 0; j < g.count; j++) {
-            take_lane(c, g, j, rows);
-            loss[j] += r->k->softmax_xent(rows, classes, c->z, sp->y + c0, 1.0f, c->dz);
-            for (size_t i = 0; i < rows; i++) {
-                const float *z = c->z + i * classes;
-                size_t best = 0;
-                bool finite = true;
-                for (size_t k = 1; k < classes; k++)
-                    if (z[k] > z[best])
-                        best = k;
-                for (size_t k = 0; k < classes; k++)
-                    finite = finite && isfinite(z[k]);
-                right[j] += finite && best == sp->y[c0 + i];
-            }
-        }
+        for (size_t j = 0; j < g.count; j++)
+            loss[j] += r->k->softmax_metrics(rows, classes, c->logits + j * classes, width,
+                                             sp->y + c0, &right[j]);
     }
     for (size_t j = 0; j < g.count; j++) {
         loss[j] = sp->n ? loss[j] / (double)sp->n : NAN;

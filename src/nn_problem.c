@@ -154,7 +154,8 @@ static double nn_loss_grad(void *vctx, const lr_kernels *k, const float *params,
 }
 
 /* Mean cross-entropy over a split and the fraction classified right (ties go to the first
- * class; a row with a non-finite logit counts as wrong). Its samples are contiguous: no gather. */
+ * class; a row with a non-finite logit counts as wrong): the softmax_metrics kernel, which sums
+ * the loss exactly as softmax_xent would. Its samples are contiguous: no gather. */
 static void split_metrics(nn_ctx *c, const lr_kernels *k, const float *params, const lr_split *s,
                           double *loss, double *acc)
 {
@@ -163,18 +164,7 @@ static void split_metrics(nn_ctx *c, const lr_kernels *k, const float *params, c
     for (size_t c0 = 0; c0 < s->n; c0 += LR_NN_CHUNK) {
         size_t rows = s->n - c0 < LR_NN_CHUNK ? s->n - c0 : LR_NN_CHUNK;
         const float *logits = forward(c, k, params, s->x + c0 * d, rows);
-        total += k->softmax_xent(rows, classes, logits, s->y + c0, 1.0f, c->dlogits);
-        for (size_t r = 0; r < rows; r++) {
-            const float *z = logits + r * classes;
-            size_t best = 0;
-            for (size_t j = 1; j < classes; j++)
-                if (z[j] > z[best])
-                    best = j;
-            bool finite = true;
-            for (size_t j = 0; j < classes; j++)
-                finite = finite && isfinite(z[j]);
-            right += finite && best == s->y[c0 + r];
-        }
+        total += k->softmax_metrics(rows, classes, logits, classes, s->y + c0, &right);
     }
     *loss = s->n ? total / (double)s->n : NAN;
     *acc = s->n ? (double)right / (double)s->n : NAN;

@@ -419,3 +419,167 @@ Test(nn_kernels, gather_pixels_twins_bitwise_equal)
     for (int b = 0; b < 256; b++)
         cr_assert_eq(qa[b], (float)b / 255.0f, "byte %d: %a", b, qa[b]);
 }
+
+/* ---- softmax_metrics: the evaluation half, bitwise to softmax_xent --------------------------- */
+
+static float float_of_bits(uint32_t b)
+{
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
+}
+
+/* A logit that is one of the values that meet the edge cases of max, exp and the argmax: NaNs of
+ * either sign, other payloads and a signalling one (operand order decides which payload wins),
+ * infinities, signed zeros, the largest floats (their differences overflow), a subnormal. The
+ * first six make the row's loss NaN; `finite_loss` leaves them out (-inf stays: a zero
+ * probability, or an infinite loss at the label). */
+static float special_logit(lr_test_rng *r, bool finite_loss)
+{
+    const uint32_t bits[] = {0x7fc00000u, 0xffc00000u, 0x7fc0beefu, 0xffd01234u, 0x7fa00001u,
+                             0x7f800000u, 0xff800000u, 0x00000000u, 0x80000000u, 0x7f7fffffu,
+                             0xff7fffffu, 0x7f000000u, 0x00000100u};
+    size_t n = sizeof bits / sizeof bits[0], first = finite_loss ? 6 : 0;
+    return float_of_bits(bits[first + rng_below(r, n - first)]);
+}
+
+/* Rows of logits at stride ld (the padding past `classes` holds NaN, which must never be read):
+ * per row a spread (small integers, so that ties are common, or uniform in +-2, 20, 150) and a
+ * rate of special values (none, few, many); some entries copy an earlier one of their row, so
+ * that the largest value is often tied. */
+static void fill_metrics_logits(lr_test_rng *r, size_t rows, size_t classes, size_t ld,
+                                bool finite_loss, float *z)
+{
+    static const double spreads[] = {0, 2, 20, 150};
+    static const double specials[] = {0, 0, 0.05, 0.3};
+    for (size_t i = 0; i < rows; i++) {
+        float *zi = z + i * ld;
+        double spread = spreads[rng_below(r, 4)], p_special = specials[rng_below(r, 4)];
+        for (size_t j = 0; j < ld; j++) {
+            if (j >= classes)
+                zi[j] = NAN;
+            else if (rng_uniform(r) < p_special)
+                zi[j] = special_logit(r, finite_loss);
+            else if (j > 0 && rng_uniform(r) < 0.15)
+                zi[j] = zi[rng_below(r, j)];
+            else if (spread == 0)
+                zi[j] = (float)rng_below(r, 4);
+            else
+                zi[j] = (float)rng_range(r, -spread, spread);
+        }
+    }
+}
+
+/* The rows classified right, computed another way than the kernels' loop: all logits finite, and
+ * the label's logit is greater than every earlier one and at least every later one. */
+static size_t count_right(size_t rows, size_t classes, const float *z, size_t ld, const uint8_t *y)
+{
+    size_t right = 0;
+    for (size_t i = 0; i < rows; i++) {
+        const float *zi = z + i * ld;
+        bool ok = true;
+        for (size_t j = 0; j < classes; j++)
+            ok = ok && isfinite(zi[j]);
+        for (size_t j = 0; j < classes && ok; j++)
+            ok = j < y[i] ? zi[j] < zi[y[i]] : zi[j] <= zi[y[i]];
+        right += ok;
+    }
+    return right;
+}
+
+static uint64_t double_bits(double d)
+{
+    uint64_t b;
+    memcpy(&b, &d, sizeof b);
+    return b;
+}
+
+/* For rows 0..40 and class counts around the 8-wide chunks (and random ones), strided logits with
+ * NaN padding and specials, misaligned: each twin's metrics loss has exactly the bits (NaN
+ * payloads included) of its softmax_xent on the same rows packed, and both twins add the same
+ * count of rows right, the one computed above. */
+Test(nn_kernels, softmax_metrics_bitwise_to_xent_and_exact_count)
+{
+    need_avx2();
+    lr_test_rng rng = {0x3e7c};
+    static const size_t class_set[] = {1, 2, 7, 8, 9, 10, 16, 17, 33, 0 /* random */};
+    size_t nan_losses = 0, nan_payloads_alike = 0, number_losses = 0, rights = 0;
+    for (size_t rows = 0; rows <= 40; rows++)
+        for (size_t ci = 0; ci < sizeof class_set / sizeof class_set[0]; ci++) {
+            size_t classes = class_set[ci] ? class_set[ci] : 1 + rng_below(&rng, 64);
+            size_t ld = classes + (rng_below(&rng, 3) == 0 ? 0 : 1 + rng_below(&rng, 9));
+            /* The last row has no padding: a read past its classes leaves the buffer. */
+            size_t n = rows ? (rows - 1) * ld + classes : 0;
+            lr_test_buf z = buf_alloc(n + ld, rng_below(&rng, 8));
+            lr_test_buf packed = buf_alloc(rows * classes, rng_below(&rng, 8));
+            lr_test_buf g = buf_alloc(rows * classes, 0);
+            uint8_t *y = malloc(rows + 1);
+            /* Every other case without the specials that make a loss NaN, so that most sums are
+             * numbers, compared bit for bit. */
+            fill_metrics_logits(&rng, rows, classes, ld, ci % 2 == 1, z.data);
+            for (size_t i = 0; i < rows; i++) {
+                memcpy(packed.data + i * classes, z.data + i * ld, classes * sizeof(float));
+                y[i] = (uint8_t)rng_below(&rng, classes);
+            }
+            size_t want = count_right(rows, classes, z.data, ld, y);
+            const struct {
+                const char *impl;
+                lr_softmax_xent_fn xent;
+                lr_softmax_metrics_fn metrics;
+            } twins[2] = {{"ref", lr_softmax_xent_ref, lr_softmax_metrics_ref},
+                          {"avx2", lr_softmax_xent_avx2, lr_softmax_metrics_avx2}};
+            for (int t = 0; t < 2; t++) {
+                size_t right = 1000; /* the kernel adds to it */
+                double xent = twins[t].xent(rows, classes, packed.data, y, 1.0f, g.data);
+                double loss = twins[t].metrics(rows, classes, z.data, ld, y, &right);
+                /* A NaN's payload is not part of the contract (objective_nn.h says why). */
+                if (isnan(xent))
+                    cr_assert(isnan(loss), "%s rows %zu classes %zu ld %zu: metrics loss %a, "
+                              "softmax_xent NaN", twins[t].impl, rows, classes, ld, loss);
+                else
+                    cr_assert_eq(double_bits(loss), double_bits(xent),
+                                 "%s rows %zu classes %zu ld %zu: metrics loss %a (%016llx), "
+                                 "softmax_xent %a (%016llx)", twins[t].impl, rows, classes, ld,
+                                 loss, (unsigned long long)double_bits(loss), xent,
+                                 (unsigned long long)double_bits(xent));
+                nan_losses += isnan(loss);
+                number_losses += !isnan(loss);
+                nan_payloads_alike += isnan(loss) && double_bits(loss) == double_bits(xent);
+                cr_assert_eq(right - 1000, want, "%s rows %zu classes %zu ld %zu: %zu right, not %zu",
+                             twins[t].impl, rows, classes, ld, right - 1000, want);
+            }
+            rights += want;
+            free(y);
+            buf_free(&z), buf_free(&packed), buf_free(&g);
+        }
+    /* The cases must reach both kinds of row, or the checks above would prove little. */
+    cr_assert(nan_losses > 100 && number_losses > 300 && rights > 1000,
+              "%zu NaN losses, %zu numbers, %zu rows right", nan_losses, number_losses, rights);
+    cr_log_info("softmax_metrics: %zu losses numbers, %zu NaN (%zu with softmax_xent's payload), "
+                "%zu rows right", number_losses, nan_losses, nan_payloads_alike, rights);
+}
+
+/* The twins' losses differ by rounding (bound in objective_nn.h), but on finite logits their
+ * counts agree with each other and with the count above for an evaluation-sized chunk. */
+Test(nn_kernels, softmax_metrics_twins_count_alike_on_training_sized_chunks)
+{
+    need_avx2();
+    lr_test_rng rng = {0x3e7d};
+    size_t rows = LR_NN_CHUNK, classes = 10, ld = 80; /* one lane of eight, as the lanes read it */
+    float *z = malloc(rows * ld * sizeof(float));
+    uint8_t y[LR_NN_CHUNK];
+    for (size_t i = 0; i < rows * ld; i++)
+        z[i] = (float)rng_range(&rng, -5, 5);
+    for (size_t i = 0; i < rows; i++)
+        y[i] = (uint8_t)rng_below(&rng, classes);
+    size_t rr = 0, ra = 0;
+    double lr = lr_softmax_metrics_ref(rows, classes, z + 30, ld, y, &rr);
+    double la = lr_softmax_metrics_avx2(rows, classes, z + 30, ld, y, &ra);
+    cr_assert_eq(rr, ra);
+    cr_assert_eq(rr, count_right(rows, classes, z + 30, ld, y));
+    cr_assert(rr > 0 && rr < rows, "%zu right of %zu", rr, rows);
+    ratio_log tl = {"metrics loss avx2-ref", 0};
+    check_bound(&tl, 1, la, lr, (double)classes + 1 + LR_EXP_AVX2_ULP, (double)rows, 0, "loss",
+                rows, classes);
+    free(z);
+}

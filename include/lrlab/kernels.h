@@ -31,6 +31,8 @@
     X(dense_forward, lr_dense_forward_fn, lr_dense_forward_ref, lr_dense_forward_avx2, "C24 C25")     \
     X(dense_backward, lr_dense_backward_fn, lr_dense_backward_ref, lr_dense_backward_avx2, "C24 C25") \
     X(softmax_xent, lr_softmax_xent_fn, lr_softmax_xent_ref, lr_softmax_xent_avx2, "C24 C25")         \
+    X(softmax_metrics, lr_softmax_metrics_fn, lr_softmax_metrics_ref, lr_softmax_metrics_avx2,     \
+      "C24 C25")                                                                                      \
     X(gather_pixels, lr_gather_pixels_fn, lr_gather_pixels_ref, lr_gather_pixels_avx2, "C24 C25")
 
 #define LR_KERNEL_LIST(X)                                                                  \

@@ -105,6 +105,21 @@ void lr_gather_pixels_avx2(size_t rows, size_t dim, const uint8_t *pixels, const
 typedef double (*lr_softmax_xent_fn)(size_t rows, size_t classes, const float *logits,
                                      const uint8_t *labels, float scale, float *dlogits);
 
+/* The evaluation half of softmax_xent: over `rows` rows of logits (row i at logits + i*ld,
+ * ld >= classes >= 1), returns the sum of the rows' cross-entropies, bit for bit what
+ * softmax_xent of the same twin returns for those rows packed (so an evaluation may use either),
+ * and adds to *right the number of rows whose logits are all finite and whose first largest
+ * logit (strict >, ties to the lower class) is at the label: an exact count, the same from both
+ * twins for the same logits. No gradient. Only the first `classes` floats of a row are read, so
+ * the rows may be one lane's columns of a wider matrix.
+ * A NaN sum is NaN from both, but its payload and sign are not promised: when two NaNs meet in an
+ * addition the CPU returns the first operand's, and the compiler may order the operands of a
+ * commutative addition either way (GCC puts a sum kept in memory second: the AVX2 twin's vsum
+ * accumulation), so two compiled functions agree on NaN bits only by chance. No output of lrlab
+ * shows a NaN's bits (a NaN loss is an empty CSV cell). */
+typedef double (*lr_softmax_metrics_fn)(size_t rows, size_t classes, const float *logits,
+                                        size_t ld, const uint8_t *labels, size_t *right);
+
 void lr_dense_forward_ref(size_t rows, size_t in, size_t out, const float *x, const float *w,
                           const float *b, bool relu, float *y, float *scratch);
 void lr_dense_backward_ref(size_t rows, size_t in, size_t out, const float *x, const float *w,
@@ -112,6 +127,8 @@ void lr_dense_backward_ref(size_t rows, size_t in, size_t out, const float *x, c
                            bool relu_x, float *scratch);
 double lr_softmax_xent_ref(size_t rows, size_t classes, const float *logits, const uint8_t *labels,
                            float scale, float *dlogits);
+double lr_softmax_metrics_ref(size_t rows, size_t classes, const float *logits, size_t ld,
+                              const uint8_t *labels, size_t *right);
 
 void lr_dense_forward_avx2(size_t rows, size_t in, size_t out, const float *x, const float *w,
                            const float *b, bool relu, float *y, float *scratch);
@@ -120,6 +137,8 @@ void lr_dense_backward_avx2(size_t rows, size_t in, size_t out, const float *x, 
                             bool relu_x, float *scratch);
 double lr_softmax_xent_avx2(size_t rows, size_t classes, const float *logits,
                             const uint8_t *labels, float scale, float *dlogits);
+double lr_softmax_metrics_avx2(size_t rows, size_t classes, const float *logits, size_t ld,
+                               const uint8_t *labels, size_t *right);
 
 /* The AVX2 twin's exp on t <= 0 (the softmax only needs that range): within LR_EXP_AVX2_ULP ulp
  * of exp(t) (subnormal results included, ulp 2^-149 there), 0 for t < -104 (where exp(t) rounds
