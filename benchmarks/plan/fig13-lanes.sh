@@ -2,7 +2,7 @@
 # softmax regression (4096 seeded images) for K = 1..16 rates, as K lanes of one pass against K
 # lr_train runs one after another; lane-samples per second against K. Alone on the machine.
 . "$PLAN_LIB"
-min_time=$(q 0.05 0.01)
+min_time=$(q 0.2 0.01)
 reps=$(q 3 1)
 param min_time $min_time
 param repetitions $reps
