@@ -23,23 +23,25 @@ typedef struct sched_variant {
     const char *mode; /* appended to the kind's name: schedule_cyclic-exp_range */
     lr_cyclic_mode cyclic_mode;
     lr_anneal_strategy anneal;
+    bool keras; /* polynomial: Keras PolynomialDecay with cycle (decay_steps n/4: four cycles) */
 } sched_variant;
 
 static const sched_variant variants[] = {
-    {LR_SCHED_CONSTANT, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS},
-    {LR_SCHED_STEP, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS},
-    {LR_SCHED_MULTISTEP, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS},
-    {LR_SCHED_EXPONENTIAL, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS},
-    {LR_SCHED_POLYNOMIAL, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS},
-    {LR_SCHED_LINEAR, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS},
-    {LR_SCHED_INVERSE_TIME, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS},
-    {LR_SCHED_COSINE, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS},
-    {LR_SCHED_COSINE_RESTARTS, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS},
-    {LR_SCHED_CYCLIC, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS},
-    {LR_SCHED_CYCLIC, "-triangular2", LR_CYCLIC_TRIANGULAR2, LR_ANNEAL_COS},
-    {LR_SCHED_CYCLIC, "-exp_range", LR_CYCLIC_EXP_RANGE, LR_ANNEAL_COS},
-    {LR_SCHED_ONECYCLE, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS},
-    {LR_SCHED_ONECYCLE, "-linear", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_LINEAR},
+    {LR_SCHED_CONSTANT, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS, false},
+    {LR_SCHED_STEP, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS, false},
+    {LR_SCHED_MULTISTEP, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS, false},
+    {LR_SCHED_EXPONENTIAL, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS, false},
+    {LR_SCHED_POLYNOMIAL, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS, false},
+    {LR_SCHED_POLYNOMIAL, "-keras-cycle", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS, true},
+    {LR_SCHED_LINEAR, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS, false},
+    {LR_SCHED_INVERSE_TIME, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS, false},
+    {LR_SCHED_COSINE, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS, false},
+    {LR_SCHED_COSINE_RESTARTS, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS, false},
+    {LR_SCHED_CYCLIC, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS, false},
+    {LR_SCHED_CYCLIC, "-triangular2", LR_CYCLIC_TRIANGULAR2, LR_ANNEAL_COS, false},
+    {LR_SCHED_CYCLIC, "-exp_range", LR_CYCLIC_EXP_RANGE, LR_ANNEAL_COS, false},
+    {LR_SCHED_ONECYCLE, "", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_COS, false},
+    {LR_SCHED_ONECYCLE, "-linear", LR_CYCLIC_TRIANGULAR, LR_ANNEAL_LINEAR, false},
 };
 enum { VARIANT_COUNT = sizeof variants / sizeof variants[0] };
 
@@ -69,6 +71,16 @@ static bool configure(const sched_variant *v, long n, lr_schedule *out)
         s.gamma = 0.9999;
         break;
     case LR_SCHED_POLYNOMIAL:
+        if (v->keras) {
+            s.keras = true;
+            s.decay_steps = (double)(n / 4);
+            s.end_learning_rate = 1e-3;
+            s.power = 2.0;
+            s.cycle = true;
+            break;
+        }
+        s.total_iters = n;
+        break;
     case LR_SCHED_LINEAR:
         s.total_iters = n;
         break;
