@@ -1,6 +1,7 @@
 /* Test helpers: seeded random values, special floats, offset buffers, and a subprocess runner. */
 #include "helpers.h"
 
+#include <criterion/criterion.h>
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -228,4 +229,55 @@ double csv_last_field(const char *csv, int col)
     for (int c = 1; c < col; c++)
         line = strchr(line, ',') + 1;
     return strtod(line, NULL);
+}
+
+int csv_column(const char *csv, const char *name)
+{
+    int col = 0;
+    size_t len = strlen(name);
+    for (const char *s = csv; *s && *s != '\n'; col++) {
+        if (strncmp(s, name, len) == 0 && (s[len] == ',' || s[len] == '\n'))
+            return col;
+        s += strcspn(s, ",\n");
+        if (*s == ',')
+            s++;
+    }
+    cr_assert_fail("no column %s in %.200s", name, csv);
+    return -1;
+}
+
+const char *csv_cell(const char *csv, size_t row, int col, char *buf, size_t len)
+{
+    const char *s = strchr(csv, '\n') + 1;
+    for (size_t r = 0; r < row; r++)
+        s = strchr(s, '\n') + 1;
+    for (int c = 0; c < col; c++)
+        s = s + strcspn(s, ",\n") + 1;
+    size_t n = strcspn(s, ",\n");
+    snprintf(buf, len, "%.*s", (int)n, s);
+    return buf;
+}
+
+double csv_number(const char *csv, size_t row, const char *name)
+{
+    char buf[64];
+    return strtod(csv_cell(csv, row, csv_column(csv, name), buf, sizeof buf), NULL);
+}
+
+char *csv_without_column(const char *csv, const char *name)
+{
+    int col = csv_column(csv, name), c = 0;
+    char *out = strdup(csv), *w = out;
+    cr_assert_not_null(out);
+    for (const char *s = csv; *s; s++) {
+        if (*s == '\n')
+            c = 0;
+        else if (*s == ',')
+            c++;
+        else if (c == col)
+            continue;
+        *w++ = *s;
+    }
+    *w = '\0';
+    return out;
 }

@@ -52,5 +52,15 @@ int write_text(const char *path, const char *text);
 size_t count_lines(const char *s);
 /* Field `col` (1-based) of the last line of a CSV text, read with strtod. */
 double csv_last_field(const char *csv, int col);
+/* Column index (0-based) of `name` in the header line of a CSV text; a missing column fails
+ * the test. */
+int csv_column(const char *csv, const char *name);
+/* Cell `col` (0-based) of data line `row` (0-based, header excluded), copied into buf. */
+const char *csv_cell(const char *csv, size_t row, int col, char *buf, size_t len);
+/* The cell of column `name` on data line `row`, read with strtod. */
+double csv_number(const char *csv, size_t row, const char *name);
+/* A malloc'ed copy of the CSV with every cell of column `name` emptied, header included: what is
+ * left to compare when that column (wall time) differs between runs. */
+char *csv_without_column(const char *csv, const char *name);
 
 #endif

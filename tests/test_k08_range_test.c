@@ -23,33 +23,6 @@ static const char fmnist_dir[] = "/usr/share/datasets/fashion-mnist";
 
 #define GRID_POINTS 13 /* 1e-4 .. 1, four per decade: the band is resolved to a quarter decade */
 
-/* Column `name` of a CSV header line (0-based), or -1. */
-static int column_of(const char *header, const char *name)
-{
-    size_t len = strlen(name);
-    int col = 0;
-    for (const char *p = header; *p && *p != '\n'; col++) {
-        if (strncmp(p, name, len) == 0 && (p[len] == ',' || p[len] == '\n'))
-            return col;
-        while (*p && *p != ',' && *p != '\n')
-            p++;
-        if (*p == ',')
-            p++;
-    }
-    return -1;
-}
-
-/* Field col (0-based) of the line at s, read with strtod. */
-static double field(const char *s, int col)
-{
-    for (int c = 0; c < col; c++) {
-        s = strchr(s, ',');
-        cr_assert_not_null(s, "short CSV line");
-        s++;
-    }
-    return strtod(s, NULL);
-}
-
 /* fast.ai's valley for one seed. */
 static double valley_for_seed(const char *dir, int seed)
 {
@@ -95,16 +68,11 @@ static void run_sweep(const char *dir, sweep_result *s)
     cmd_result_free(&r);
     char *csv = slurp(out);
     cr_assert_not_null(csv);
-    int c_lr = column_of(csv, "lr"), c_loss = column_of(csv, "test_loss"),
-        c_div = column_of(csv, "diverged");
-    cr_assert(c_lr >= 0 && c_loss >= 0 && c_div >= 0, "columns missing: %.200s", csv);
-    const char *line = strchr(csv, '\n');
+    cr_assert_eq(count_lines(csv), GRID_POINTS + 1, "%s", csv);
     for (size_t i = 0; i < GRID_POINTS; i++) {
-        cr_assert(line && line[1], "only %zu rows", i);
-        line++;
-        s->lr[i] = field(line, c_lr);
-        s->loss[i] = field(line, c_div) != 0.0 ? INFINITY : field(line, c_loss);
-        line = strchr(line, '\n');
+        s->lr[i] = csv_number(csv, i, "lr");
+        s->loss[i] = csv_number(csv, i, "diverged") != 0.0 ? INFINITY
+                                                            : csv_number(csv, i, "test_loss");
     }
     free(csv);
     s->best = 0;
@@ -129,13 +97,10 @@ static double train_at(double lr, double *start)
                           NULL};
     lr_cmd_result r = run_lrlab(argv, NULL);
     cr_assert_eq(r.status, 0, "train: %s", r.err);
-    int c_loss = column_of(r.out, "test_loss"), c_div = column_of(r.out, "diverged");
-    cr_assert(c_loss >= 0 && c_div >= 0);
-    const char *first = strchr(r.out, '\n');
-    cr_assert_not_null(first);
-    *start = field(first + 1, c_loss);
-    cr_assert_eq(csv_last_field(r.out, c_div + 1), 0.0, "the valley rate %g diverged", lr);
-    double end = csv_last_field(r.out, c_loss + 1);
+    size_t last = count_lines(r.out) - 2;
+    *start = csv_number(r.out, 0, "test_loss");
+    cr_assert_eq(csv_number(r.out, last, "diverged"), 0.0, "the valley rate %g diverged", lr);
+    double end = csv_number(r.out, last, "test_loss");
     cmd_result_free(&r);
     return end;
 }

@@ -26,52 +26,14 @@ static char *path_in(const char *dir, const char *name)
     return p;
 }
 
-/* The CSV with the cells of column `name` emptied (every line). */
-static char *without_column(const char *csv, const char *name)
-{
-    size_t col = 0;
-    const char *h = csv, *end = strchr(csv, '\n');
-    cr_assert(end);
-    for (const char *c = h; c < end; c++) {
-        if (strncmp(c, name, strlen(name)) == 0 && (c == h || c[-1] == ',') &&
-            (c[strlen(name)] == ',' || c[strlen(name)] == '\n'))
-            break;
-        col += *c == ',';
-    }
-    char *out = malloc(strlen(csv) + 1), *o = out;
-    cr_assert(out);
-    size_t at = 0;
-    bool header = true;
-    for (const char *c = csv; *c; c++) {
-        if (*c == '\n') {
-            at = 0;
-            header = false;
-            *o++ = *c;
-        } else if (*c == ',') {
-            at++;
-            *o++ = *c;
-        } else if (header || at != col) {
-            *o++ = *c;
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
 /* How many rows have 1 in column `name`. */
 static size_t rows_with_one(const char *csv, const char *name)
 {
-    size_t col = 0, count = 0;
-    const char *end = strchr(csv, '\n'), *at = strstr(csv, name);
-    cr_assert(end && at && at < end, "no column %s", name);
-    for (const char *c = csv; c < at; c++)
-        col += *c == ',';
-    for (const char *line = end + 1; *line; line = strchr(line, '\n') + 1) {
-        const char *f = line;
-        for (size_t i = 0; i < col; i++)
-            f = strchr(f, ',') + 1;
-        count += f[0] == '1' && (f[1] == ',' || f[1] == '\n');
-    }
+    size_t count = 0, rows = count_lines(csv) - 1;
+    int col = csv_column(csv, name);
+    char buf[64];
+    for (size_t r = 0; r < rows; r++)
+        count += strcmp(csv_cell(csv, r, col, buf, sizeof buf), "1") == 0;
     return count;
 }
 
@@ -100,7 +62,7 @@ static void batched_equals_single(const char *const *flags, size_t diverged)
     cr_assert_eq(rs.status, 0, "%s", rs.err);
     char *tb = slurp(b), *ts = slurp(s), *tbs = slurp(bs), *tss = slurp(ss);
     cr_assert(tb && ts && tbs && tss);
-    char *cb = without_column(tb, "seconds"), *cs = without_column(ts, "seconds");
+    char *cb = csv_without_column(tb, "seconds"), *cs = csv_without_column(ts, "seconds");
     cr_assert_str_eq(cb, cs);
     cr_assert_str_eq(tbs, tss);
     if (diverged)
@@ -227,7 +189,7 @@ Test(sweep_batched, a_scheduled_sweep_equals_its_runs_one_by_one_each_lane_its_o
         cr_assert_eq(rs.status, 0, "%s", rs.err);
         char *tb = slurp(b), *ts = slurp(s);
         cr_assert(tb && ts);
-        char *cb = without_column(tb, "seconds"), *cs = without_column(ts, "seconds");
+        char *cb = csv_without_column(tb, "seconds"), *cs = csv_without_column(ts, "seconds");
         cr_assert_str_eq(cb, cs, "schedule %s", schedules[k][1]);
         cr_assert(strstr(tb, schedules[k][1]), "the schedule column names %s", schedules[k][1]);
         if (k == 0) {

@@ -46,64 +46,6 @@ static char *path_in(const char *dir, const char *name)
     return p;
 }
 
-/* Column index (0-based) of `name` in the header line of csv. */
-static int column(const char *csv, const char *name)
-{
-    int col = 0;
-    size_t len = strlen(name);
-    for (const char *s = csv; *s && *s != '\n'; col++) {
-        if (strncmp(s, name, len) == 0 && (s[len] == ',' || s[len] == '\n'))
-            return col;
-        s += strcspn(s, ",\n");
-        if (*s == ',')
-            s++;
-    }
-    cr_assert_fail("no column %s in %.200s", name, csv);
-    return -1;
-}
-
-/* The csv with column `col` emptied on every line (the wall time differs between runs). */
-static char *blank_column(const char *csv, int col)
-{
-    char *out = strdup(csv), *w = out;
-    int c = 0;
-    for (const char *s = csv; *s; s++) {
-        if (*s == '\n')
-            c = 0;
-        else if (*s == ',')
-            c++;
-        else if (c == col)
-            continue;
-        *w++ = *s;
-    }
-    *w = '\0';
-    return out;
-}
-
-static char *without_seconds(const char *csv)
-{
-    return blank_column(csv, column(csv, "seconds"));
-}
-
-/* Cell `col` of data line `row` (0-based, header excluded), copied into buf. */
-static const char *cell(const char *csv, size_t row, int col, char *buf, size_t len)
-{
-    const char *s = strchr(csv, '\n') + 1;
-    for (size_t r = 0; r < row; r++)
-        s = strchr(s, '\n') + 1;
-    for (int c = 0; c < col; c++)
-        s = s + strcspn(s, ",\n") + 1;
-    size_t n = strcspn(s, ",\n");
-    snprintf(buf, len, "%.*s", (int)n, s);
-    return buf;
-}
-
-static double cell_number(const char *csv, size_t row, const char *name)
-{
-    char buf[64];
-    return strtod(cell(csv, row, column(csv, name), buf, sizeof buf), NULL);
-}
-
 static lr_cmd_result run_ok(const args *a)
 {
     lr_cmd_result r = run_lrlab(a->w, NULL);
@@ -184,11 +126,11 @@ Test(sweep_cli, grid_endpoints_and_count_are_exact)
     cr_assert_eq(count_lines(csv), 1 + 5);
     cr_assert_eq(count_lines(s), 1 + 5);
     char buf[64];
-    cr_assert_str_eq(cell(csv, 0, column(csv, "lr"), buf, sizeof buf), "0.0001");
-    cr_assert_str_eq(cell(csv, 4, column(csv, "lr"), buf, sizeof buf), "1");
+    cr_assert_str_eq(csv_cell(csv, 0, csv_column(csv, "lr"), buf, sizeof buf), "0.0001");
+    cr_assert_str_eq(csv_cell(csv, 4, csv_column(csv, "lr"), buf, sizeof buf), "1");
     for (size_t i = 0; i < 5; i++) {
-        cr_assert_eq((size_t)cell_number(csv, i, "run"), i, "rows in run order");
-        cr_assert_eq(cell_number(csv, i, "step"), 20, "the last row of each run");
+        cr_assert_eq((size_t)csv_number(csv, i, "run"), i, "rows in run order");
+        cr_assert_eq(csv_number(csv, i, "step"), 20, "the last row of each run");
     }
     cmd_result_free(&r);
     /* the planned commands carry the rates exactly: both ends as given, log-spaced between */
@@ -286,13 +228,13 @@ Test(sweep_cli, varied_values_are_columns_and_the_runs_use_them)
     lr_cmd_result r = run_ok(&a);
     char *csv = must_slurp(out);
     cmd_result_free(&r);
-    int mcol = column(csv, "momentum");
-    cr_assert_eq(mcol, column(csv, "steps_to_target") + 1, "drawn values come last");
+    int mcol = csv_column(csv, "momentum");
+    cr_assert_eq(mcol, csv_column(csv, "steps_to_target") + 1, "drawn values come last");
     for (size_t i = 0; i < 3; i++) {
         char mom[64], loss[64], lr[64];
-        cell(csv, i, mcol, mom, sizeof mom);
-        cell(csv, i, column(csv, "lr"), lr, sizeof lr);
-        cell(csv, i, column(csv, "train_loss"), loss, sizeof loss);
+        csv_cell(csv, i, mcol, mom, sizeof mom);
+        csv_cell(csv, i, csv_column(csv, "lr"), lr, sizeof lr);
+        csv_cell(csv, i, csv_column(csv, "train_loss"), loss, sizeof loss);
         double m = strtod(mom, NULL);
         cr_assert(m >= 0 && m <= 0.9, "momentum %g", m);
         /* the same run by hand gives the same final loss */
@@ -302,7 +244,7 @@ Test(sweep_cli, varied_values_are_columns_and_the_runs_use_them)
         lr_cmd_result tr = run_ok(&t);
         char last[64];
         size_t rows = count_lines(tr.out) - 1;
-        cell(tr.out, rows - 1, column(tr.out, "train_loss"), last, sizeof last);
+        csv_cell(tr.out, rows - 1, csv_column(tr.out, "train_loss"), last, sizeof last);
         /* %.10g of the drawn momentum is not its exact value: equal to 9 digits at least */
         cr_assert_leq(fabs(strtod(last, NULL) - strtod(loss, NULL)),
                       1e-6 * fabs(strtod(loss, NULL)), "run %zu: %s vs %s", i, last, loss);
@@ -327,28 +269,28 @@ Test(sweep_cli, folds_score_the_held_out_fold_and_leave_the_test_set_alone)
     cr_assert_eq(count_lines(csv), 1 + 24);
     for (size_t i = 0; i < 24; i++) {
         char buf[64];
-        cr_assert_eq(cell_number(csv, i, "fold"), (double)(i % 3));
-        cr_assert_eq(cell_number(csv, i, "seed"), (double)((i / 3) % 2));
-        cr_assert_str_eq(cell(csv, i, column(csv, "test_loss"), buf, sizeof buf), "",
+        cr_assert_eq(csv_number(csv, i, "fold"), (double)(i % 3));
+        cr_assert_eq(csv_number(csv, i, "seed"), (double)((i / 3) % 2));
+        cr_assert_str_eq(csv_cell(csv, i, csv_column(csv, "test_loss"), buf, sizeof buf), "",
                          "run %zu looked at the test set", i);
-        cr_assert_str_eq(cell(csv, i, column(csv, "test_acc"), buf, sizeof buf), "");
-        cr_assert(cell_number(csv, i, "val_loss") > 0);
+        cr_assert_str_eq(csv_cell(csv, i, csv_column(csv, "test_acc"), buf, sizeof buf), "");
+        cr_assert(csv_number(csv, i, "val_loss") > 0);
         /* 120 samples in 3 folds: 80 to train on, 5 batches of 16 an epoch, 4 epochs */
-        cr_assert_eq(cell_number(csv, i, "step"), 20);
+        cr_assert_eq(csv_number(csv, i, "step"), 20);
     }
     /* per point: mean and sample std of the six val_loss values, recomputed here */
     for (size_t p = 0; p < 4; p++) {
         double v[6], mean = 0, ss = 0;
         for (size_t k = 0; k < 6; k++) {
-            v[k] = cell_number(csv, 6 * p + k, "val_loss");
+            v[k] = csv_number(csv, 6 * p + k, "val_loss");
             mean += v[k] / 6;
         }
         for (size_t k = 0; k < 6; k++)
             ss += (v[k] - mean) * (v[k] - mean);
-        cr_assert_leq(fabs(cell_number(s, p, "mean") - mean), 1e-8 * mean, "point %zu", p);
-        cr_assert_leq(fabs(cell_number(s, p, "std") - sqrt(ss / 5)), 1e-7 * mean, "point %zu", p);
+        cr_assert_leq(fabs(csv_number(s, p, "mean") - mean), 1e-8 * mean, "point %zu", p);
+        cr_assert_leq(fabs(csv_number(s, p, "std") - sqrt(ss / 5)), 1e-7 * mean, "point %zu", p);
         char metric[32];
-        cr_assert_str_eq(cell(s, p, column(s, "metric"), metric, sizeof metric), "val_loss");
+        cr_assert_str_eq(csv_cell(s, p, csv_column(s, "metric"), metric, sizeof metric), "val_loss");
     }
     cr_assert_not_null(strstr(r.err, "chosen lr "), "%s", r.err);
     cmd_result_free(&r);
@@ -370,8 +312,8 @@ Test(sweep_cli, steps_to_target_is_the_first_row_at_or_below_the_target)
         "1e-4:0.5:2", "--steps", "40", "--target-loss", "1e-3", "--output", out, NULL);
     lr_cmd_result r = run_ok(&a);
     char *csv = must_slurp(out), buf[64];
-    cr_assert_str_eq(cell(csv, 0, column(csv, "steps_to_target"), buf, sizeof buf), "");
-    cr_assert_str_eq(cell(csv, 1, column(csv, "steps_to_target"), buf, sizeof buf), "5");
+    cr_assert_str_eq(csv_cell(csv, 0, csv_column(csv, "steps_to_target"), buf, sizeof buf), "");
+    cr_assert_str_eq(csv_cell(csv, 1, csv_column(csv, "steps_to_target"), buf, sizeof buf), "5");
     cr_assert_not_null(strstr(r.err, "chosen lr 0.5 "), "%s", r.err);
     cmd_result_free(&r);
     free(csv);
@@ -412,7 +354,7 @@ Test(sweep_cli, choice_takes_the_least_mean_excludes_divergence_and_breaks_ties_
      * diverged. The rule picks point 1: point 2 is out, and the tie goes to the smaller rate. */
     static const char *const scores[8] = {"0.5", "0.5", "0.2", "0.2", "0.01", "0.05", "0.2", "0.2"};
     char *csv = must_slurp(out);
-    int loss = column(csv, "train_loss"), div = column(csv, "diverged");
+    int loss = csv_column(csv, "train_loss"), div = csv_column(csv, "diverged");
     for (size_t i = 0; i < 8; i++)
         csv = set_cell(csv, i, loss, scores[i]);
     csv = set_cell(csv, 5, div, "1");
@@ -422,10 +364,10 @@ Test(sweep_cli, choice_takes_the_least_mean_excludes_divergence_and_breaks_ties_
     cr_assert_not_null(strstr(r.err, "chosen lr 0.1587401052 (point 1)"), "%s", r.err);
     char *s = must_slurp(sum);
     for (size_t p = 0; p < 4; p++)
-        cr_assert_eq(cell_number(s, p, "chosen"), p == 1, "point %zu", p);
-    cr_assert_eq(cell_number(s, 2, "diverged"), 1);
-    cr_assert_eq(cell_number(s, 1, "mean"), 0.2);
-    cr_assert_eq(cell_number(s, 1, "std"), 0.0);
+        cr_assert_eq(csv_number(s, p, "chosen"), p == 1, "point %zu", p);
+    cr_assert_eq(csv_number(s, 2, "diverged"), 1);
+    cr_assert_eq(csv_number(s, 1, "mean"), 0.2);
+    cr_assert_eq(csv_number(s, 1, "std"), 0.0);
     char *again = must_slurp(out);
     cr_assert_str_eq(again, csv, "resuming rewrites the same rows");
     cmd_result_free(&r);
@@ -439,7 +381,7 @@ Test(sweep_cli, choice_takes_the_least_mean_excludes_divergence_and_breaks_ties_
     cr_assert_not_null(strstr(r.err, "no rate chosen"), "%s", r.err);
     s = must_slurp(sum);
     for (size_t p = 0; p < 4; p++)
-        cr_assert_eq(cell_number(s, p, "chosen"), 0);
+        cr_assert_eq(csv_number(s, p, "chosen"), 0);
     cmd_result_free(&r);
     free(s);
     free(csv);
@@ -468,13 +410,13 @@ Test(sweep_cli, resume_after_a_shard_ends_with_the_full_sweep)
     char *first = must_slurp(part);
     cr_assert_eq(count_lines(first), 1 + 8, "runs 1, 4, ..., 22");
     for (size_t i = 0; i < 8; i++)
-        cr_assert_eq(cell_number(first, i, "run"), (double)(3 * i + 1));
+        cr_assert_eq(csv_number(first, i, "run"), (double)(3 * i + 1));
     cmd_result_free(&r);
     r = run_ok(&c);
     cr_assert_not_null(strstr(r.err, "24 of 24 runs"), "%s", r.err);
     cr_assert_not_null(strstr(r.err, "(16 new)"), "%s", r.err);
     char *x = must_slurp(full), *y = must_slurp(part);
-    char *xs = without_seconds(x), *ys = without_seconds(y);
+    char *xs = csv_without_column(x, "seconds"), *ys = csv_without_column(y, "seconds");
     cr_assert_str_eq(xs, ys);
     char *s1 = must_slurp(sf), *s2 = must_slurp(sp);
     cr_assert_str_eq(s1, s2);
@@ -550,7 +492,7 @@ Test(sweep_cli, killed_mid_sweep_the_file_holds_whole_rows_and_a_rerun_completes
     r = run_ok(&b);
     cmd_result_free(&r);
     char *x = must_slurp(out), *y = must_slurp(ref);
-    char *xs = without_seconds(x), *ys = without_seconds(y);
+    char *xs = csv_without_column(x, "seconds"), *ys = csv_without_column(y, "seconds");
     cr_assert_str_eq(xs, ys, "resumed and fresh sweeps differ");
     cr_assert_eq(strncmp(x, cut, strlen(cut)), 0, "rows written before the kill were kept as they were");
     free(cut);
@@ -582,7 +524,7 @@ Test(sweep_cli, parallel_jobs_write_the_same_file_as_one_job)
     r = run_ok(&c);
     cmd_result_free(&r);
     char *x = must_slurp(one), *y = must_slurp(two), *z = must_slurp(eq);
-    char *xs = without_seconds(x), *ys = without_seconds(y), *zs = without_seconds(z);
+    char *xs = csv_without_column(x, "seconds"), *ys = csv_without_column(y, "seconds"), *zs = csv_without_column(z, "seconds");
     cr_assert_str_eq(xs, ys);
     cr_assert_str_eq(xs, zs);
     free(x);
@@ -680,7 +622,7 @@ static void plan_and_merge_equal_the_built_in_sweep(const char *const *extra)
     cmd_result_free(&r);
     cr_assert_eq(run_script(s.w, home), 0, "scripts/sweep-parallel.sh failed");
     char *x = must_slurp(built), *y = must_slurp(merged);
-    char *xs = without_seconds(x), *ys = without_seconds(y);
+    char *xs = csv_without_column(x, "seconds"), *ys = csv_without_column(y, "seconds");
     cr_assert_eq(count_lines(x), 1 + 24);
     cr_assert_str_eq(xs, ys, "merged plan differs from the built-in sweep");
     char *s1 = must_slurp(sb), *s2 = must_slurp(sm);
@@ -794,11 +736,11 @@ static char *rows_are_train_runs(const args *sweep, const args *train, const cha
 {
     lr_cmd_result r = run_ok(sweep);
     cmd_result_free(&r);
-    char *csv = must_slurp(out), *cs = without_seconds(csv);
+    char *csv = must_slurp(out), *cs = csv_without_column(csv, "seconds");
     size_t per = folds ? (size_t)folds : 1;
     cr_assert_eq(count_lines(csv), 1 + nlr * per);
     /* the train columns, then fold,val_loss when there are folds */
-    int ncells = column(csv, "dist") - column(csv, "problem") + 1 + (folds ? 2 : 0);
+    int ncells = csv_column(csv, "dist") - csv_column(csv, "problem") + 1 + (folds ? 2 : 0);
     for (size_t i = 0; i < nlr * per; i++) {
         args t = *train;
         char fold[16];
@@ -810,10 +752,10 @@ static char *rows_are_train_runs(const args *sweep, const args *train, const cha
             add(&t, "--folds", k, "--fold", fold, NULL);
         }
         lr_cmd_result tr = run_ok(&t);
-        char *ts = without_seconds(tr.out);
+        char *ts = csv_without_column(tr.out, "seconds");
         size_t last = count_lines(ts) - 2;
         char *want = cells_of(ts, last, 0, ncells);
-        char *got = cells_of(cs, i, column(cs, "problem"), ncells);
+        char *got = cells_of(cs, i, csv_column(cs, "problem"), ncells);
         cr_assert_str_eq(got, want, "run %zu", i);
         free(want);
         free(got);
@@ -841,9 +783,9 @@ Test(sweep_cli, a_scheduled_sweep_row_is_the_train_run_with_that_schedule_from_i
     }
     char *csv = rows_are_train_runs(&s, &t, out, lrs, 2, 0), buf[64];
     for (size_t i = 0; i < 2; i++) {
-        cr_assert_str_eq(cell(csv, i, column(csv, "schedule"), buf, sizeof buf), "cosine");
+        cr_assert_str_eq(csv_cell(csv, i, csv_column(csv, "schedule"), buf, sizeof buf), "cosine");
         /* 5 warmup steps, then cosine step 25 = T_max: the minimum */
-        cr_assert_eq(cell_number(csv, i, "lr_now"), 1e-3, "run %zu", i);
+        cr_assert_eq(csv_number(csv, i, "lr_now"), 1e-3, "run %zu", i);
     }
     free(csv);
     remove_tree(dir);
@@ -868,9 +810,9 @@ Test(sweep_cli, a_plateau_schedule_runs_per_fold_fed_by_that_fold)
     char *csv = rows_are_train_runs(&s, &t, out, lrs, 2, 2), buf[64];
     /* the point at 0.5 plateaus on both folds: the schedule acted, not just its name */
     for (size_t i = 0; i < 4; i++)
-        cr_assert_str_eq(cell(csv, i, column(csv, "schedule"), buf, sizeof buf), "plateau");
-    cr_assert_lt(cell_number(csv, 2, "lr_now"), 0.5);
-    cr_assert_lt(cell_number(csv, 3, "lr_now"), 0.5);
+        cr_assert_str_eq(csv_cell(csv, i, csv_column(csv, "schedule"), buf, sizeof buf), "plateau");
+    cr_assert_lt(csv_number(csv, 2, "lr_now"), 0.5);
+    cr_assert_lt(csv_number(csv, 3, "lr_now"), 0.5);
     free(csv);
     remove_tree(dir);
     free(out);
@@ -897,7 +839,7 @@ Test(sweep_cli, a_scheduled_sweep_resumes_and_another_schedule_is_another_sweep)
     r = run_ok(&a);
     cmd_result_free(&r);
     char *x = must_slurp(out), *y = must_slurp(ref);
-    char *xs = without_seconds(x), *ys = without_seconds(y);
+    char *xs = csv_without_column(x, "seconds"), *ys = csv_without_column(y, "seconds");
     cr_assert_str_eq(xs, ys, "resumed and fresh scheduled sweeps differ");
     /* the same flags in another order are the same runs */
     add(&reordered, "sweep", "--gamma", "0.5", "--schedule", "step", "--steps", "20",
