@@ -6,7 +6,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "lrlab/kernels.h"
@@ -357,28 +356,6 @@ typedef struct sweep_exec {
     pthread_mutex_t lock;
 } sweep_exec;
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void progress_line(sweep_exec *x, const sweep_run *run)
-{
-    double score;
-    bool diverged;
-    sweep_table_score(x->table, run->index, &score, &diverged);
-    fprintf(stderr, "sweep: %zu/%zu done (%.1f s): run %zu lr %.4g seed %ld", x->done, x->ntodo,
-            now_seconds() - x->start, run->index, run->lr, run->seed);
-    if (run->fold >= 0)
-        fprintf(stderr, " fold %ld", run->fold);
-    if (diverged)
-        fprintf(stderr, ": diverged\n");
-    else
-        fprintf(stderr, ": %s %.6g\n", x->table->watched, score);
-}
-
 static void *worker(void *arg)
 {
     sweep_exec *x = arg;
@@ -398,7 +375,7 @@ static void *worker(void *arg)
             rc = sweep_table_write(x->table, x->cmd, x->output);
             x->done++;
             if (x->progress)
-                progress_line(x, run);
+                sweep_table_progress(x->table, run, x->done, x->ntodo, x->start);
         }
         /* end */
         if (rc != LR_EXIT_OK && x->rc == LR_EXIT_OK)
@@ -411,7 +388,7 @@ static int run_share(const char *cmd, sweep_cmd *c, size_t *todo, size_t ntodo)
 {
     sweep_exec x = {.cmd = cmd, .output = c->rf.output, .table = &c->table, .plan = &c->plan,
                     .todo = todo, .ntodo = ntodo, .progress = isatty(fileno(stderr)),
-                    .start = now_seconds()};
+                    .start = lr_wall_seconds()};
     if (pthread_mutex_init(&x.lock, NULL) != 0) {
         lr_errorf(cmd, "cannot create a mutex");
         return LR_EXIT_FAILURE;

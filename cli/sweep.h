@@ -120,6 +120,10 @@ int sweep_summary(const sweep_table *t, const char *cmd, const char *csv_path);
 
 /* The score (the watched loss of the last row) and diverged flag of a finished run. */
 bool sweep_table_score(const sweep_table *t, size_t index, double *score, bool *diverged);
+/* The progress line of a finished run on stderr: done of ntodo, seconds since `start`
+ * (lr_wall_seconds), the run, and its score or that it diverged. */
+void sweep_table_progress(const sweep_table *t, const sweep_run *run, size_t done, size_t ntodo,
+                          double start);
 
 /* ---- sweep_batched.c -------------------------------------------------------------------------
  * --batched (C20): the runs todo[0..ntodo) (fmnist-softmax, quadratic or linreg, AVX2, no folds;

@@ -5,7 +5,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "lrlab/kernels.h"
@@ -50,13 +49,6 @@ static int keep_row(void *ctx, const lr_train_row *row)
     }
     t->row[t->n++] = *row;
     return 0;
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* ---- Grouping ---------------------------------------------------------------------------------
@@ -188,18 +180,9 @@ static int train_pass(batched_exec *x, const batched_pass *ps)
 
 static void progress_lines(batched_exec *x, const batched_pass *ps)
 {
-    for (size_t i = 0; i < ps->n; i++) {
-        const sweep_run *run = &x->plan->runs[ps->run[i]];
-        double score;
-        bool diverged;
-        sweep_table_score(x->table, run->index, &score, &diverged);
-        fprintf(stderr, "sweep: %zu/%zu done (%.1f s): run %zu lr %.4g seed %ld: ", x->done,
-                x->ntodo, now_seconds() - x->start, run->index, run->lr, run->seed);
-        if (diverged)
-            fprintf(stderr, "diverged\n");
-        else
-            fprintf(stderr, "%s %.6g\n", x->table->watched, score);
-    }
+    for (size_t i = 0; i < ps->n; i++)
+        sweep_table_progress(x->table, &x->plan->runs[ps->run[i]], x->done, x->ntodo,
+                             x->start);
 }
 
 static void *pass_worker(void *arg)
@@ -252,7 +235,7 @@ int sweep_run_batched(const char *cmd, sweep_table *t, const size_t *todo, size_
     if (ntodo == 0)
         return LR_EXIT_OK;
     batched_exec x = {.cmd = cmd, .output = output, .table = t, .plan = t->plan, .ntodo = ntodo,
-                      .progress = isatty(fileno(stderr)), .start = now_seconds()};
+                      .progress = isatty(fileno(stderr)), .start = lr_wall_seconds()};
     /* One ordinary set-up loads the data every lane then reads. */
     lr_train_job holder;
     lr_train_job_flags(&holder);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lrlab/train.h"
 #include "sweep.h"
 
 /* ---- Text ------------------------------------------------------------------------------------ */
@@ -416,6 +417,22 @@ bool sweep_table_score(const sweep_table *t, size_t index, double *score, bool *
     *score = (*w == ',' || *w == '\0') ? NAN : strtod(w, NULL);
     *diverged = d[0] == '1' && (d[1] == ',' || d[1] == '\0');
     return true;
+}
+
+void sweep_table_progress(const sweep_table *t, const sweep_run *run, size_t done, size_t ntodo,
+                          double start)
+{
+    double score;
+    bool diverged;
+    sweep_table_score(t, run->index, &score, &diverged);
+    fprintf(stderr, "sweep: %zu/%zu done (%.1f s): run %zu lr %.4g seed %ld", done, ntodo,
+            lr_wall_seconds() - start, run->index, run->lr, run->seed);
+    if (run->fold >= 0)
+        fprintf(stderr, " fold %ld", run->fold);
+    if (diverged)
+        fprintf(stderr, ": diverged\n");
+    else
+        fprintf(stderr, ": %s %.6g\n", t->watched, score);
 }
 
 typedef struct point_stats {

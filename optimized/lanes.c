@@ -4,16 +4,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lanes_core.h"
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Whether every active slot holds the same parameter bytes as slot 0. */
 static bool all_slots_equal(const lanes_run *r)
@@ -129,7 +121,7 @@ static void diverge_slot(lanes_run *r, size_t s)
  * take none and stop. The step's wall time is shared equally by the lanes that took it. */
 static void train_step(lanes_run *r, const size_t *idx, size_t b)
 {
-    double t0 = now_seconds(), lr[LR_LANES_MAX];
+    double t0 = lr_wall_seconds(), lr[LR_LANES_MAX];
     for (size_t s = 0; s < r->active; s++)
         lr[s] = r->slot[s]->lane->rates.lr_at(r->slot[s]->lane->rates.ctx, r->step);
     r->ops->loss_grad_all(r, idx, b);
@@ -139,7 +131,7 @@ static void train_step(lanes_run *r, const size_t *idx, size_t b)
         for (size_t j = 0; j < r->nparts; j++)
             lr_optimizer_step(&r->slot[s]->opt[j], lr[s], lanes_w(r, j, s), lanes_g(r, j, s));
     }
-    double share = (now_seconds() - t0) / (double)r->active;
+    double share = (lr_wall_seconds() - t0) / (double)r->active;
     for (size_t s = 0; s < r->active; s++)
         r->slot[s]->seconds += share;
     bool stop[LR_LANES_MAX];

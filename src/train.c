@@ -62,7 +62,7 @@ long lr_train_total_steps(const lr_problem *p, const lr_train_config *tc)
     return tc->steps > 0 && tc->steps < total ? tc->steps : total;
 }
 
-static double now_seconds(void)
+double lr_wall_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -166,12 +166,12 @@ static int stop_code(int rc)
 /* One optimizer step on the batch idx[0..b); returns the batch loss. */
 static double train_step(train_run *r, const size_t *idx, size_t b)
 {
-    double t0 = now_seconds();
+    double t0 = lr_wall_seconds();
     double lr = r->rates->lr_at(r->rates->ctx, r->step);
     double loss = r->p->loss_grad(r->p->ctx, r->k, r->params, idx, b, r->grad);
     if (isfinite(loss))
         lr_optimizer_step(&r->opt, lr, r->params, r->grad);
-    r->seconds += now_seconds() - t0;
+    r->seconds += lr_wall_seconds() - t0;
     return loss;
 }
 

@@ -80,6 +80,10 @@ int lr_train(const lr_problem *problem, const lr_optim_config *opt, const lr_rat
  * product overflows). A schedule that cannot be stepped that far is refused before training. */
 long lr_train_total_steps(const lr_problem *problem, const lr_train_config *tc);
 
+/* Monotonic wall-clock seconds (CLOCK_MONOTONIC, arbitrary origin): the clock of the rows'
+ * `seconds`, of the lanes' split of step time and of the sweeps' progress lines. */
+double lr_wall_seconds(void);
+
 /* A rate source that always gives `*lr` (ctx points at the double). */
 double lr_rate_constant(void *ctx, long t);
 /* Rate sources of the schedules (C07-C16): lr_rate_chain reads a closed-form lr_chain (ctx: const
