@@ -191,7 +191,7 @@ static void bench_lanes(gbench_state *st, const void *ctx)
         rc |= end[i].diverged;
     if (rc != 0)
         gbench_skip_with_error(st, "a lane failed or diverged");
-    int64_t per_iter = (int64_t)(k * n) * (mode->lab == LAB_QUADRATIC ? 1 : epochs);
+    int64_t per_iter = (int64_t)(k * n) * epochs; /* the quadratic: n steps, epochs 1 */
     gbench_set_items_processed(st, gbench_iterations(st) * per_iter);
     /* The same lane-samples per second of training time alone (the rows' seconds, wall clock),
      * as lrlab train reports it: the evaluations at each row are left out. */
