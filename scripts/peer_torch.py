@@ -27,7 +27,6 @@ Needs /usr/bin/python3 (the interpreter that has torch). Usage:
       [--data DIR]
 """
 import argparse
-import csv
 import gzip
 import math
 import os
@@ -42,13 +41,13 @@ import time
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
+import bench_tidy  # noqa: E402 (stdlib only: the CSV format this file shares with bench.csv)
+
 try:
     import torch
 except ImportError:
     sys.exit("peer_torch: torch is not importable: run with /usr/bin/python3")
 
-COLUMNS = ["kernel", "impl", "n", "items_per_second", "bytes_per_second",
-           "fraction_of_roofline", "reps", "spread", "flops_per_second"]
 SIZES = [4096, 65536, 262144, 1048576, 16777216]
 
 # Family -> (optimizer class, keyword arguments, bytes the fused update moves per parameter).
@@ -232,26 +231,14 @@ def blas_report():
 def read_roofline(path):
     """From results/bench.csv: (kernel, n) -> (roofline bytes/s, lrlab bytes per parameter), and
     the peak flops/s of peak/avx2/fma (None when absent)."""
-    out, peak = {}, None
     if not path or not os.path.exists(path):
-        return out, peak
-    with open(path, newline="", encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            if r["impl"] == "roofline" and r["bytes_per_second"] and r["items_per_second"]:
-                b, i = float(r["bytes_per_second"]), float(r["items_per_second"])
-                out[(r["kernel"], r["n"])] = (b, b / i)
-            is_peak = (r["kernel"], r["impl"], r["n"]) == ("peak", "avx2", "fma")
-            if is_peak and r.get("flops_per_second"):
-                peak = float(r["flops_per_second"])
-    return out, peak
-
-
-def fmt(value):
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
+        return {}, None
+    rows = bench_tidy.read_csv(path)
+    out = {(r["kernel"], r["n"]): (r["bytes_per_second"],
+                                   r["bytes_per_second"] / r["items_per_second"])
+           for r in rows
+           if r["impl"] == "roofline" and r["bytes_per_second"] and r["items_per_second"]}
+    return out, bench_tidy.peak_flops(rows)
 
 
 def parse_list(text, known, what):
@@ -358,13 +345,7 @@ def main():
         sys.exit("peer_torch: nothing was measured")
 
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-    tmp = f"{args.out}.tmp.{os.getpid()}"
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(COLUMNS)
-        for row in rows:
-            w.writerow([fmt(row[c]) for c in COLUMNS])
-    os.replace(tmp, args.out)
+    bench_tidy.write_csv(rows, args.out)
     print(f"peer_torch: wrote {args.out}", file=sys.stderr)
 
 
