@@ -45,6 +45,11 @@ void cmd_result_free(lr_cmd_result *r);
 
 /* A fresh empty directory under /tmp for one test; the returned path is malloc'ed. */
 char *make_temp_dir(void);
+/* Entries of dir other than ".", ".." and `keep` (NULL: none kept): left-over outputs. The first
+ * one's name goes to first[0..len) when first is not NULL. 0 for a missing directory. */
+size_t dir_leftovers(const char *dir, const char *keep, char *first, size_t len);
+/* Removes dir and everything below it (what is there: a test's scratch directory). */
+void remove_tree(const char *dir);
 /* Whole file as a NUL-terminated string, or NULL. */
 char *slurp(const char *path);
 int write_text(const char *path, const char *text);

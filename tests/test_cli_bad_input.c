@@ -2,7 +2,6 @@
  * status, name the flag, file, line or value at fault on stderr, print nothing on stdout, and
  * leave no output file (nor a temporary one) behind. */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,23 +99,6 @@ static const bad_input cases[] = {
     {{"trian", "--output", "@OUT", NULL}, NULL, 2, "trian"},
 };
 
-/* Names in dir other than `keep` (the input file): anything else is a left-over output. */
-static int leftovers(const char *dir, const char *keep, char *first, size_t len)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, keep))
-            continue;
-        if (n++ == 0)
-            snprintf(first, len, "%s", e->d_name);
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
-
 Test(cli_bad_input, every_case_fails_cleanly)
 {
     size_t ncases = sizeof cases / sizeof cases[0];
@@ -140,7 +122,7 @@ Test(cli_bad_input, every_case_fails_cleanly)
                            cases[i].needle, r.err);
         cr_assert_str_eq(r.out, "", "case %zu printed on stdout", i);
         char first[256] = "";
-        cr_assert_eq(leftovers(dir, "in.txt", first, sizeof first), 0,
+        cr_assert_eq(dir_leftovers(dir, "in.txt", first, sizeof first), 0,
                      "case %zu left '%s' behind", i, first);
         cmd_result_free(&r);
         remove(in);

@@ -58,25 +58,6 @@ static void expect_usage_error(const char *const *argv, const char *input,
     cmd_result_free(&r);
 }
 
-/* Removes the files of a test directory (one level) and the directory. */
-static void remove_tree(char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        char path[4096];
-        while ((e = readdir(d))) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-        closedir(d);
-    }
-    rmdir(dir);
-    free(dir);
-}
-
 /* The names in dir, sorted and joined with spaces: what a test expects to find there. */
 static char *listing(const char *dir)
 {
@@ -330,6 +311,7 @@ Test(cli_replay, input_from_file_equals_stdin)
     free(in);
     free(file);
     remove_tree(dir);
+    free(dir);
 }
 
 /* --output: the file holds exactly what stdout would; no temporary file is left; an existing file
@@ -374,6 +356,7 @@ Test(cli_replay, output_is_atomic)
     cmd_result_free(&to_stdout);
     free(out);
     remove_tree(dir);
+    free(dir);
 }
 
 /* An output path that cannot be a file: exit 2, the path named, nothing created. */
@@ -397,6 +380,7 @@ Test(cli_replay, unwritable_output)
     free(under_file);
     free(plain);
     remove_tree(dir);
+    free(dir);
 }
 
 /* A path that is not a plain file is written in place, never renamed over: a symbolic link stays a
@@ -435,6 +419,7 @@ Test(cli_replay, output_through_link_and_fifo)
     free(link);
     free(fifo);
     remove_tree(dir);
+    free(dir);
 }
 
 Test(cli_replay, unreadable_input)
@@ -447,6 +432,7 @@ Test(cli_replay, unreadable_input)
                        ARGV(dir));
     free(missing);
     remove_tree(dir);
+    free(dir);
 }
 
 /* ---- --help ---------------------------------------------------------------------------------- */
@@ -612,4 +598,5 @@ Test(cli_replay, malformed_input)
                        ARGV(file, ":2", "cell 2"));
     free(file);
     remove_tree(dir);
+    free(dir);
 }

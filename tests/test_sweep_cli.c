@@ -2,7 +2,6 @@
  * grids, reproducible random draws, folds without the test set, resume after a shard or a kill,
  * plan + GNU parallel + merge equal to the built-in sweep, the choice rule, and bad input. */
 #include <criterion/criterion.h>
-#include <dirent.h>
 #include <float.h>
 #include <math.h>
 #include <signal.h>
@@ -58,37 +57,6 @@ static char *must_slurp(const char *path)
     char *s = slurp(path);
     cr_assert_not_null(s, "cannot read %s", path);
     return s;
-}
-
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    for (struct dirent *e; (e = readdir(d));) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char *p = path_in(dir, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            remove_tree(p);
-        else
-            unlink(p);
-        free(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
-static size_t entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    size_t n = 0;
-    for (struct dirent *e; d && (e = readdir(d));)
-        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-    if (d)
-        closedir(d);
-    return n;
 }
 
 /* The value after `flag` on line `line` of a plan. */
@@ -565,7 +533,7 @@ Test(sweep_cli, resume_refuses_a_file_of_another_sweep_and_leaves_it)
     cmd_result_free(&r);
     after = must_slurp(out);
     cr_assert_str_eq(after, "a,b,c\n1,2,3\n");
-    cr_assert_eq(entries(dir), 1, "no temporary file left");
+    cr_assert_eq(dir_leftovers(dir, NULL, NULL, 0), 1, "no temporary file left");
     free(before);
     free(after);
     remove_tree(dir);
@@ -628,7 +596,7 @@ static void plan_and_merge_equal_the_built_in_sweep(const char *const *extra)
     char *s1 = must_slurp(sb), *s2 = must_slurp(sm);
     cr_assert_str_eq(s1, s2);
     /* the per-run CSVs are whole lrlab train outputs with the fold columns */
-    cr_assert_eq(entries(runs), 24 + 3, "24 CSVs, the plan, the commands and the job log");
+    cr_assert_eq(dir_leftovers(runs, NULL, NULL, 0), 24 + 3, "24 CSVs, the plan, the commands and the job log");
     free(x);
     free(y);
     free(xs);
@@ -964,7 +932,7 @@ Test(sweep_cli, bad_input_exits_2_with_a_message_and_writes_nothing)
         cr_assert_eq(r.status, 2, "case %zu: exit %d: %s", i, r.status, r.err);
         cr_assert_not_null(strstr(r.err, cases[i].needle), "case %zu: '%s' not in: %s", i,
                            cases[i].needle, r.err);
-        cr_assert_eq(entries(dir), 0, "case %zu left a file", i);
+        cr_assert_eq(dir_leftovers(dir, NULL, NULL, 0), 0, "case %zu left a file", i);
         cmd_result_free(&r);
     }
     /* full-batch problems have no samples to fold; the output must be a file */
